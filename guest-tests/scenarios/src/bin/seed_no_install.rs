@@ -1,0 +1,8 @@
+// The program from the original bug report, without calling the crate.
+fn main() {
+    std::thread::spawn(|| {
+        panic!("dead lock?");
+    })
+    .join()
+    .unwrap();
+}

@@ -1,0 +1,153 @@
+//! Running one guest module on embedded wasmer, in this process.
+//!
+//! This is what the watchdog's child process does (`wasix-harness __exec`): it never runs in
+//! the process that reports, because a guest whose threads never stop can only be ended by
+//! ending the process that hosts it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Error;
+use wasmer::{Engine, ExternType, Module};
+use wasmer_wasix::runners::MappedDirectory;
+use wasmer_wasix::runners::wasi::{RuntimeOrEngine, WasiRunner};
+use wasmer_types::ModuleHash;
+use wasmer_wasix::{WasiError, WasiRuntimeError};
+
+use crate::module_cache::ModuleCache;
+use crate::outcome::Outcome;
+use crate::status::HarnessError;
+
+/// The wasmer release line the harness embeds (kept in step with Cargo.toml).
+pub const WASMER_VERSION: &str = "7.4";
+
+/// Everything needed to run one module once.
+#[derive(Clone, Debug, Default)]
+pub struct RunSpec {
+    pub module: PathBuf,
+    /// argv[1..]; argv[0] is the module's file name.
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// (host directory, guest path) pairs preopened for the guest.
+    pub dirs: Vec<(PathBuf, String)>,
+    /// Compiled-module cache; `None` compiles every time.
+    pub cache: Option<PathBuf>,
+}
+
+/// Reads, validates and compiles (or loads from the cache) a module.
+pub fn load_module(
+    engine: &Engine,
+    path: &Path,
+    cache: Option<&ModuleCache>,
+) -> Result<(Module, ModuleHash), HarnessError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| HarnessError::NoInput {
+        path: shown.clone(),
+        reason: crate::util::io_reason(&e),
+    })?;
+    let invalid = |reason: String| HarnessError::InvalidModule { path: shown.clone(), reason };
+    if bytes.is_empty() {
+        return Err(invalid("the file is empty".into()));
+    }
+    if !bytes.starts_with(b"\0asm") {
+        return Err(invalid("it does not start with the wasm magic bytes \\0asm".into()));
+    }
+    let hash = ModuleHash::new(&bytes);
+    let module = match cache.and_then(|c| c.load(engine, &bytes)) {
+        Some(module) => module,
+        None => {
+            let module = Module::new(engine, &bytes)
+                .map_err(|e| invalid(crate::util::one_line(&e.to_string())))?;
+            if let Some(cache) = cache {
+                cache.store(engine, &bytes, &module);
+            }
+            module
+        }
+    };
+    check_runnable(&module).map_err(|reason| HarnessError::NotRunnable { path: shown, reason })?;
+    Ok((module, hash))
+}
+
+/// Import namespaces that wasmer-wasix provides.
+const KNOWN_IMPORT_MODULES: &[&str] =
+    &["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi", "env"];
+
+fn check_runnable(module: &Module) -> Result<(), String> {
+    let has_start = module
+        .exports()
+        .any(|e| e.name() == "_start" && matches!(e.ty(), ExternType::Function(_)));
+    if !has_start {
+        return Err("it exports no `_start` function (a library or reactor, not a command?)".into());
+    }
+    if let Some(import) = module.imports().find(|i| !KNOWN_IMPORT_MODULES.contains(&i.module())) {
+        return Err(format!(
+            "it imports `{}.{}`, which no WASI or WASIX runtime provides",
+            import.module(),
+            import.name()
+        ));
+    }
+    Ok(())
+}
+
+/// The engine every run uses: Cranelift, wasmer's default compiler.
+pub fn engine() -> Engine {
+    wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::default()).engine().into()
+}
+
+/// Runs the module to its end in this process and says how it ended.
+pub fn run(spec: &RunSpec) -> Outcome {
+    let engine = engine();
+    let cache = spec.cache.as_deref().map(ModuleCache::new);
+    let (module, hash) = match load_module(&engine, &spec.module, cache.as_ref()) {
+        Ok(loaded) => loaded,
+        Err(e) => return Outcome::not_started(&e),
+    };
+    let program = spec
+        .module
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "guest.wasm".into());
+
+    let mut runner = WasiRunner::new();
+    runner.with_args(spec.args.iter().cloned());
+    runner.with_envs(spec.env.iter().cloned());
+    runner.with_mapped_directories(spec.dirs.iter().map(|(host, guest)| MappedDirectory {
+        host: host.clone(),
+        guest: guest.clone(),
+    }));
+    match runner.run_wasm(RuntimeOrEngine::Engine(engine), &program, module, hash) {
+        Ok(()) => Outcome::Exited { code: 0 },
+        Err(e) => classify(&spec.module, e),
+    }
+}
+
+/// Turns wasmer's error into an outcome: an exit status, a trap, or a module that never ran.
+fn classify(path: &Path, err: Error) -> Outcome {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<WasiRuntimeError>() {
+            if let Some(code) = e.as_exit_code() {
+                return Outcome::Exited { code: code.raw() };
+            }
+            match e {
+                WasiRuntimeError::Runtime(trap) => {
+                    return Outcome::Trapped { message: crate::util::one_line(&trap.message()) };
+                }
+                WasiRuntimeError::Init(_)
+                | WasiRuntimeError::Export(_)
+                | WasiRuntimeError::Instantiation(_) => {
+                    return Outcome::not_started(&HarnessError::NotRunnable {
+                        path: path.display().to_string(),
+                        reason: crate::util::one_line(&e.to_string()),
+                    });
+                }
+                _ => {}
+            }
+        }
+        if let Some(WasiError::Exit(code)) = cause.downcast_ref::<WasiError>() {
+            return Outcome::Exited { code: code.raw() };
+        }
+        if let Some(trap) = cause.downcast_ref::<wasmer::RuntimeError>() {
+            return Outcome::Trapped { message: crate::util::one_line(&trap.message()) };
+        }
+    }
+    Outcome::Crashed { message: crate::util::one_line(&format!("{err:#}")) }
+}

@@ -1,0 +1,152 @@
+//! Building guest crates with cargo, three ways, and finding their binaries.
+//!
+//! * **wasix**: `cargo build --release --target wasm32-wasmer-wasi` with the `wasix` toolchain
+//!   (the crate's hook and the runtime shim are in);
+//! * **bare**: the same, with `WASIX_PANIC_EXIT_BARE=1`, which makes the toolchain leave the
+//!   runtime shim out and compile `wasix-panic-exit` as a no-op: what the runtime does alone;
+//! * **native**: `cargo build --release` for the host, the reference behaviour.
+//!
+//! Each variant has its own target directory under the repository's `target/guests/`, shared
+//! by all crates, so std is compiled once per variant rather than once per crate.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use crate::status::HarnessError;
+
+pub const WASIX_TARGET: &str = "wasm32-wasmer-wasi";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    Wasix,
+    Bare,
+    Native,
+}
+
+impl Variant {
+    pub fn label(self) -> &'static str {
+        match self {
+            Variant::Wasix => "wasix",
+            Variant::Bare => "bare",
+            Variant::Native => "native",
+        }
+    }
+}
+
+/// One binary target of a guest crate, as cargo built it.
+#[derive(Clone, Debug)]
+pub struct Binary {
+    pub name: String,
+    /// The binary's main source file; its expectations sit beside it.
+    pub src_path: PathBuf,
+    pub executable: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// Root of the shared target directories (`<repo>/target/guests`).
+    pub target_root: PathBuf,
+    /// The rustup toolchain for WASIX builds.
+    pub toolchain: String,
+}
+
+#[derive(Deserialize)]
+struct CargoMessage {
+    reason: String,
+    #[serde(default)]
+    executable: Option<PathBuf>,
+    #[serde(default)]
+    target: Option<CargoTarget>,
+}
+
+#[derive(Deserialize)]
+struct CargoTarget {
+    name: String,
+    kind: Vec<String>,
+    src_path: PathBuf,
+}
+
+/// Builds every binary of the crate at `dir` as `variant` and lists them.
+pub fn build(dir: &Path, variant: Variant, opts: &BuildOptions) -> Result<Vec<Binary>, HarnessError> {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(dir);
+    scrub_env(&mut cmd);
+    cmd.env("CARGO_TARGET_DIR", opts.target_root.join(variant.label()));
+    cmd.args(["build", "--release", "--bins", "--message-format", "json-render-diagnostics"]);
+    match variant {
+        Variant::Wasix | Variant::Bare => {
+            cmd.env("RUSTUP_TOOLCHAIN", &opts.toolchain).args(["--target", WASIX_TARGET]);
+            if variant == Variant::Bare {
+                cmd.env("WASIX_PANIC_EXIT_BARE", "1");
+            }
+        }
+        Variant::Native => {}
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let failed = |reason: String| HarnessError::BuildFailed {
+        path: format!("{} ({})", dir.display(), variant.label()),
+        reason,
+    };
+    let output = cmd.output().map_err(|e| failed(format!("cannot run cargo: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first_error = stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with("error"))
+            .unwrap_or_else(|| stderr.lines().last().unwrap_or("cargo failed"));
+        return Err(failed(crate::util::one_line(first_error)));
+    }
+    let mut binaries = Vec::new();
+    for line in output.stdout.split(|&b| b == b'\n') {
+        let Ok(msg) = serde_json::from_slice::<CargoMessage>(line) else { continue };
+        if msg.reason != "compiler-artifact" {
+            continue;
+        }
+        let (Some(executable), Some(target)) = (msg.executable, msg.target) else { continue };
+        if target.kind.iter().any(|k| k == "bin") {
+            binaries.push(Binary { name: target.name, src_path: target.src_path, executable });
+        }
+    }
+    binaries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(binaries)
+}
+
+/// Cargo and rustup tell child processes which toolchain, flags and target directory they
+/// run under; a guest build must not inherit the harness's own (e.g. under `cargo test`).
+fn scrub_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        let inherited_build_setting = key.starts_with("CARGO_")
+            && key != "CARGO_HOME"
+            && key != "CARGO_NET_OFFLINE"
+            && key != "CARGO_REGISTRIES_CRATES_IO_PROTOCOL";
+        if inherited_build_setting
+            || key.starts_with("__CARGO")
+            || matches!(
+                key,
+                "CARGO"
+                    | "RUSTUP_TOOLCHAIN"
+                    | "RUSTC"
+                    | "RUSTDOC"
+                    | "RUSTC_WRAPPER"
+                    | "RUSTC_WORKSPACE_WRAPPER"
+                    | "RUSTFLAGS"
+                    | "RUSTDOCFLAGS"
+                    | "RUSTC_BOOTSTRAP"
+                    | "RUST_RECURSION_COUNT"
+                    | "WASIX_PANIC_EXIT_BARE"
+            )
+        {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// Whether `dir` is a cargo package (not just a virtual workspace).
+pub fn is_crate(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.toml"))
+        .map(|text| text.lines().any(|l| l.trim() == "[package]"))
+        .unwrap_or(false)
+}

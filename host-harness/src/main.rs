@@ -1,0 +1,41 @@
+//! `wasix-harness`: runs WASIX guest modules on embedded wasmer with a watchdog, and tests
+//! guest crates against their expected outcomes. See `wasix-harness --help`.
+
+mod cli;
+mod engine;
+mod expectation;
+mod guest_build;
+mod module_cache;
+mod outcome;
+mod status;
+mod util;
+mod watchdog;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::status::HarnessError;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli::report_usage_error(e),
+    };
+    let status = match dispatch(cli) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("wasix-harness: error: {e}");
+            e.status()
+        }
+    };
+    ExitCode::from(status.clamp(0, 255) as u8)
+}
+
+fn dispatch(cli: Cli) -> Result<i32, HarnessError> {
+    match cli.command {
+        Command::Run(args) => cli::run(args),
+        Command::Exec(args) => Ok(cli::exec(args)),
+    }
+}

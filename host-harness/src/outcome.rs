@@ -1,0 +1,77 @@
+//! What really happened to one guest run.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::status::{self, HarnessError};
+
+/// How a run ended. The child process that ran the guest reports everything but `TimedOut`
+/// and `Crashed`, which only the watchdog in the parent can see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The guest exited (returned from `main` or called `proc_exit`) with this status.
+    Exited { code: i32 },
+    /// The guest trapped; `message` is wasmer's one-line description.
+    Trapped { message: String },
+    /// The watchdog killed the guest after this many milliseconds.
+    TimedOut { after_ms: u64 },
+    /// The module never ran: `status` is the harness's status for the reason.
+    NotStarted { status: i32, message: String },
+    /// The child process that hosted the guest died without reporting (signal, OOM kill).
+    Crashed { message: String },
+}
+
+impl Outcome {
+    pub fn timed_out(after: Duration) -> Self {
+        Outcome::TimedOut { after_ms: after.as_millis() as u64 }
+    }
+
+    pub fn not_started(err: &HarnessError) -> Self {
+        Outcome::NotStarted { status: err.status(), message: err.to_string() }
+    }
+
+    /// The exit status `wasix-harness run` ends with for this outcome.
+    pub fn status(&self) -> i32 {
+        match self {
+            Outcome::Exited { code } => *code,
+            Outcome::Trapped { .. } => status::TRAPPED,
+            Outcome::TimedOut { .. } => status::TIMED_OUT,
+            Outcome::NotStarted { status, .. } => *status,
+            Outcome::Crashed { .. } => 70,
+        }
+    }
+
+    /// The line the harness prints on stderr about this outcome, if it needs one (a guest's
+    /// own exit status speaks for itself).
+    pub fn explanation(&self) -> Option<String> {
+        match self {
+            Outcome::Exited { .. } => None,
+            Outcome::Trapped { message } => Some(format!("guest trapped: {message}")),
+            Outcome::TimedOut { after_ms } => {
+                Some(format!("timed out after {} s (deadlock?)", fmt_secs(*after_ms)))
+            }
+            Outcome::NotStarted { message, .. } => Some(message.clone()),
+            Outcome::Crashed { message } => Some(format!("the guest's host process died: {message}")),
+        }
+    }
+}
+
+/// A short label for tables: `exit 101`, `trap`, `hang`, ...
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Exited { code } => write!(f, "exit {code}"),
+            Outcome::Trapped { .. } => write!(f, "trap"),
+            Outcome::TimedOut { .. } => write!(f, "hang"),
+            Outcome::NotStarted { status, .. } => write!(f, "not started ({status})"),
+            Outcome::Crashed { .. } => write!(f, "crashed"),
+        }
+    }
+}
+
+fn fmt_secs(ms: u64) -> String {
+    if ms % 1000 == 0 { format!("{}", ms / 1000) } else { format!("{:.1}", ms as f64 / 1000.0) }
+}

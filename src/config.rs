@@ -1,0 +1,115 @@
+//! What the hook does once a thread panics.
+
+use crate::PANIC_EXIT_CODE;
+
+/// Where the panic message is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MessageTarget {
+    /// File descriptor 2, as std does (the default).
+    Stderr,
+    /// File descriptor 1, for hosts that only collect stdout.
+    Stdout,
+    /// Nowhere: the process still exits with the configured status.
+    Discard,
+}
+
+/// Settings for [`install_with`](crate::install_with). [`Config::new`] (also
+/// `Config::default()`) is what [`install`](crate::install) uses.
+///
+/// ```
+/// use wasix_panic_exit::{Config, MessageTarget, PANIC_EXIT_CODE};
+///
+/// let config = Config::new();
+/// assert_eq!(config.get_exit_code(), PANIC_EXIT_CODE);
+/// assert!(config.runs_previous_hook());
+/// assert_eq!(config.get_message_target(), MessageTarget::Stderr);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    exit_code: i32,
+    run_previous_hook: bool,
+    message: MessageTarget,
+}
+
+impl Config {
+    /// Exit with [`PANIC_EXIT_CODE`], run a hook that was set before installing, print to stderr.
+    ///
+    /// ```
+    /// let config = wasix_panic_exit::Config::new();
+    /// # let _ = config;
+    /// ```
+    pub const fn new() -> Self {
+        Self { exit_code: PANIC_EXIT_CODE, run_previous_hook: true, message: MessageTarget::Stderr }
+    }
+
+    /// The process exit status after a panic (WASI keeps the low 8 bits' meaning for shells;
+    /// wasmer reports the value as given).
+    ///
+    /// ```
+    /// let config = wasix_panic_exit::Config::new().exit_code(3);
+    /// assert_eq!(config.get_exit_code(), 3);
+    /// ```
+    pub const fn exit_code(mut self, code: i32) -> Self {
+        self.exit_code = code;
+        self
+    }
+
+    /// Whether a panic hook set before installing runs (`true`, the default) or std's own
+    /// message is printed instead (`false`).
+    ///
+    /// ```
+    /// let config = wasix_panic_exit::Config::new().run_previous_hook(false);
+    /// assert!(!config.runs_previous_hook());
+    /// ```
+    pub const fn run_previous_hook(mut self, run: bool) -> Self {
+        self.run_previous_hook = run;
+        self
+    }
+
+    /// Where the message goes.
+    ///
+    /// ```
+    /// use wasix_panic_exit::{Config, MessageTarget};
+    /// let config = Config::new().message_to(MessageTarget::Discard);
+    /// assert_eq!(config.get_message_target(), MessageTarget::Discard);
+    /// ```
+    pub const fn message_to(mut self, target: MessageTarget) -> Self {
+        self.message = target;
+        self
+    }
+
+    /// The configured exit status.
+    ///
+    /// ```
+    /// assert_eq!(wasix_panic_exit::Config::new().get_exit_code(), 101);
+    /// ```
+    pub const fn get_exit_code(&self) -> i32 {
+        self.exit_code
+    }
+
+    /// Whether an earlier hook runs.
+    ///
+    /// ```
+    /// assert!(wasix_panic_exit::Config::new().runs_previous_hook());
+    /// ```
+    pub const fn runs_previous_hook(&self) -> bool {
+        self.run_previous_hook
+    }
+
+    /// The configured message target.
+    ///
+    /// ```
+    /// use wasix_panic_exit::{Config, MessageTarget};
+    /// assert_eq!(Config::new().get_message_target(), MessageTarget::Stderr);
+    /// ```
+    pub const fn get_message_target(&self) -> MessageTarget {
+        self.message
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}

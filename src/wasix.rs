@@ -1,0 +1,113 @@
+//! The hook on WASIX: one write per message, one exit per process, no lock another thread holds.
+//!
+//! Why each step is the way it is:
+//!
+//! * **Capture, then one write.** std's default hook writes a message of more than 512 bytes
+//!   in pieces, and a user's hook may `eprintln!` several times. If another thread ends the
+//!   process between two pieces, the message is cut. We route the earlier hook's output into a
+//!   buffer with std's output capture (the mechanism libtest uses) and write the buffer with a
+//!   single `fd_write`: a message is either whole or absent. This also puts the message on the
+//!   real fd 2 when libtest captures the thread's output, since the process ends before libtest
+//!   could print what it captured.
+//! * **First panic exits, later ones wait.** `EXITING` is claimed with one atomic swap. The
+//!   winner exits; every other panicking thread prints its own message (whole) and parks until
+//!   the process is gone. So the process exits exactly once, with the winner's status.
+//! * **Exit through `std::process::exit`.** It flushes stdout only if the stdout lock is free
+//!   (std's `try_lock` at shutdown: a thread that holds the lock forever cannot block us) and
+//!   then ends the process with WASIX `proc_exit`, which ends every thread, from any thread.
+//! * **No unwinding.** Nothing returns from the hook, so `panic_abort` never traps (the trap is
+//!   what runtimes turn into 127), and no `Drop` runs during a panic.
+
+use std::panic::{self, PanicHookInfo};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use once_cell::sync::OnceCell;
+
+use crate::{Config, MessageTarget};
+
+type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+static INSTALLED: OnceCell<()> = OnceCell::new();
+
+/// Set by the one thread that ends the process (a panic or [`crate::exit`]).
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn install(config: Config) -> bool {
+    let mut installed_now = false;
+    INSTALLED.get_or_init(|| {
+        // `take_hook` resets the hook to std's default, so a second call hands us the default
+        // itself: that is what prints the message when `run_previous_hook(false)`.
+        let previous = panic::take_hook();
+        let default = panic::take_hook();
+        let message_hook: Hook = if config.runs_previous_hook() { previous } else { default };
+        panic::set_hook(Box::new(move |info| on_panic(&config, &message_hook, info)));
+        installed_now = true;
+    });
+    installed_now
+}
+
+fn on_panic(config: &Config, message_hook: &Hook, info: &PanicHookInfo<'_>) -> ! {
+    let message = capture_output(|| message_hook(info));
+    let first = claim_exit();
+    match config.get_message_target() {
+        MessageTarget::Stderr => write_all(2, &message),
+        MessageTarget::Stdout => write_all(1, &message),
+        MessageTarget::Discard => {}
+    }
+    if first {
+        std::process::exit(config.get_exit_code())
+    }
+    wait_for_exit()
+}
+
+pub(crate) fn exit(code: i32) -> ! {
+    if claim_exit() {
+        std::process::exit(code)
+    }
+    wait_for_exit()
+}
+
+/// True for the one caller that gets to end the process.
+fn claim_exit() -> bool {
+    !EXITING.swap(true, Ordering::AcqRel)
+}
+
+/// Another thread is ending the process; it will take this one with it.
+fn wait_for_exit() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Runs `f` with this thread's `print!`/`eprint!` output (and std's panic message) going into
+/// a fresh buffer, and returns the buffer. The buffer's lock is ours alone.
+fn capture_output(f: impl FnOnce()) -> Vec<u8> {
+    let sink = Arc::new(Mutex::new(Vec::new()));
+    let Ok(outer) = std::io::try_set_output_capture(Some(Arc::clone(&sink))) else {
+        // Thread-local storage is being torn down: let the hook write directly.
+        f();
+        return Vec::new();
+    };
+    f();
+    let _ = std::io::try_set_output_capture(outer);
+    let mut buffer = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::mem::take(&mut *buffer)
+}
+
+/// Writes `bytes` with as few `fd_write` calls as the runtime allows (one, in practice).
+fn write_all(fd: u32, mut bytes: &[u8]) {
+    let mut retries = 0;
+    while !bytes.is_empty() {
+        let iov = [wasi::Ciovec { buf: bytes.as_ptr(), buf_len: bytes.len() }];
+        match unsafe { wasi::fd_write(fd, &iov) } {
+            Ok(0) => return,
+            Ok(n) => bytes = &bytes[n.min(bytes.len())..],
+            Err(e) if (e == wasi::ERRNO_INTR || e == wasi::ERRNO_AGAIN) && retries < 1000 => {
+                retries += 1;
+                std::thread::yield_now();
+            }
+            Err(_) => return,
+        }
+    }
+}
