@@ -39,6 +39,13 @@ pub enum Command {
     /// The guest runs in a child process under a watchdog: a guest that deadlocks is killed
     /// at --timeout and reported with status 124, and nothing is left running.
     Run(RunArgs),
+    /// Build guest crates and run every scenario against its expectations, in parallel.
+    ///
+    /// Each binary `src/bin/NAME.rs` of a guest crate is a scenario described by
+    /// `src/bin/NAME.toml` (expected status, output, native parity). Each is built three ways
+    /// (WASIX with the crate, WASIX without it, native) and the runs are compared. Ends with
+    /// `N passed, N failed, N skipped`.
+    Test(crate::test_cmd::TestArgs),
     /// Internal: run one module in this process (the watchdog's child).
     #[command(name = "__exec", hide = true)]
     Exec(ExecArgs),
@@ -128,7 +135,7 @@ pub fn exec(args: ExecArgs) -> i32 {
         dirs: args.guest.dirs.clone(),
         cache: args.guest.cache(),
     };
-    let outcome = engine::run(&spec);
+    let outcome = engine::run(&spec, guest_output(&args.report));
     let written = serde_json::to_vec(&outcome)
         .map_err(std::io::Error::other)
         .and_then(|json| std::fs::write(&args.report, json));
@@ -139,6 +146,26 @@ pub fn exec(args: ExecArgs) -> i32 {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     std::process::exit(outcome.status())
+}
+
+/// The guest gets this process's stdout and stderr (duplicated); the process's own stderr then
+/// goes to a log beside the report, so wasmer's diagnostics (it prints traps itself) never mix
+/// with the guest's output. The watchdog shows the log's last line if the child dies.
+fn guest_output(report: &std::path::Path) -> engine::GuestOutput {
+    use std::os::fd::AsFd;
+    let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().ok().map(std::fs::File::from);
+    let output = engine::GuestOutput {
+        stdout: dup(std::io::stdout().as_fd()),
+        stderr: dup(std::io::stderr().as_fd()),
+    };
+    if output.stderr.is_some() {
+        if let Ok(log) = std::fs::File::create(crate::watchdog::log_path(report)) {
+            use std::os::fd::AsRawFd;
+            // SAFETY: dup2 onto fd 2 of this process; both descriptors are valid.
+            unsafe { libc::dup2(log.as_raw_fd(), 2) };
+        }
+    }
+    output
 }
 
 /// clap's errors are several lines with usage; print the one that matters.
@@ -167,7 +194,7 @@ pub fn report_usage_error(err: clap::Error) -> ExitCode {
     ExitCode::from(status::USAGE as u8)
 }
 
-fn parse_secs(text: &str) -> Result<Duration, String> {
+pub fn parse_secs(text: &str) -> Result<Duration, String> {
     let secs: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
     if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
         return Err(format!("`{text}` is not between 0 and 86400 seconds"));

@@ -5,17 +5,21 @@
 //! ending the process that hosts it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Error;
 use wasmer::{Engine, ExternType, Module};
 use wasmer_wasix::runners::MappedDirectory;
 use wasmer_wasix::runners::wasi::{RuntimeOrEngine, WasiRunner};
 use wasmer_types::ModuleHash;
-use wasmer_wasix::{WasiError, WasiRuntimeError};
+use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
+use wasmer_wasix::{PluggableRuntime, WasiError, WasiRuntimeError};
 
+use crate::guest_stdio::HostOutput;
 use crate::module_cache::ModuleCache;
 use crate::outcome::Outcome;
 use crate::status::HarnessError;
+use crate::trap_recorder::TrapRecorder;
 
 /// The wasmer release line the harness embeds (kept in step with Cargo.toml).
 pub const WASMER_VERSION: &str = "7.4";
@@ -31,6 +35,14 @@ pub struct RunSpec {
     pub dirs: Vec<(PathBuf, String)>,
     /// Compiled-module cache; `None` compiles every time.
     pub cache: Option<PathBuf>,
+}
+
+/// Where the guest's stdout and stderr go (the engine's caller decides; by default wasmer's
+/// own stdio of this process).
+#[derive(Debug, Default)]
+pub struct GuestOutput {
+    pub stdout: Option<std::fs::File>,
+    pub stderr: Option<std::fs::File>,
 }
 
 /// Reads, validates and compiles (or loads from the cache) a module.
@@ -94,7 +106,7 @@ pub fn engine() -> Engine {
 }
 
 /// Runs the module to its end in this process and says how it ended.
-pub fn run(spec: &RunSpec) -> Outcome {
+pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
     let engine = engine();
     let cache = spec.cache.as_deref().map(ModuleCache::new);
     let (module, hash) = match load_module(&engine, &spec.module, cache.as_ref()) {
@@ -107,14 +119,36 @@ pub fn run(spec: &RunSpec) -> Outcome {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "guest.wasm".into());
 
+    // wasmer's own runtime (what `RuntimeOrEngine::Engine` would build), wrapped so that a
+    // trap is known as a trap and not only as the exit status wasmer substitutes for it.
+    let tokio = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return Outcome::Crashed { message: format!("cannot start an async runtime: {e}") },
+    };
+    let _entered = tokio.enter();
+    let mut pluggable = PluggableRuntime::new(Arc::new(TokioTaskManager::new(tokio.handle().clone())));
+    pluggable.set_engine(engine);
+    let recorder = TrapRecorder::new(Arc::new(pluggable));
+    let first_trap = recorder.first_trap();
+
     let mut runner = WasiRunner::new();
+    if let Some(file) = output.stdout {
+        runner.with_stdout(Box::new(HostOutput::new(file, 1)));
+    }
+    if let Some(file) = output.stderr {
+        runner.with_stderr(Box::new(HostOutput::new(file, 2)));
+    }
     runner.with_args(spec.args.iter().cloned());
     runner.with_envs(spec.env.iter().cloned());
     runner.with_mapped_directories(spec.dirs.iter().map(|(host, guest)| MappedDirectory {
         host: host.clone(),
         guest: guest.clone(),
     }));
-    match runner.run_wasm(RuntimeOrEngine::Engine(engine), &program, module, hash) {
+    let result = runner.run_wasm(RuntimeOrEngine::Runtime(Arc::new(recorder)), &program, module, hash);
+    if let Some(message) = first_trap.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Outcome::Trapped { message };
+    }
+    match result {
         Ok(()) => Outcome::Exited { code: 0 },
         Err(e) => classify(&spec.module, e),
     }

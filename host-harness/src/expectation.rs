@@ -206,7 +206,6 @@ pub fn panic_messages(stderr: &str) -> Vec<String> {
         }
         messages.push(text);
     }
-    messages.sort();
     messages
 }
 

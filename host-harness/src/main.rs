@@ -1,22 +1,14 @@
 //! `wasix-harness`: runs WASIX guest modules on embedded wasmer with a watchdog, and tests
 //! guest crates against their expected outcomes. See `wasix-harness --help`.
 
-mod cli;
-mod engine;
-mod expectation;
-mod guest_build;
-mod module_cache;
-mod outcome;
-mod status;
-mod util;
-mod watchdog;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
-use crate::status::HarnessError;
+use wasix_harness::cli::{self, Cli, Command};
+use wasix_harness::status::HarnessError;
+use wasix_harness::test_cmd;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -36,6 +28,7 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<i32, HarnessError> {
     match cli.command {
         Command::Run(args) => cli::run(args),
+        Command::Test(args) => test_cmd::test(args),
         Command::Exec(args) => Ok(cli::exec(args)),
     }
 }

@@ -78,18 +78,63 @@ pub fn run(req: &Request) -> Result<Report, HarnessError> {
         .map_err(|e| HarnessError::Internal(format!("cannot create a report file: {e}")))?;
     let exe = std::env::current_exe()
         .map_err(|e| HarnessError::Internal(format!("cannot find the harness binary: {e}")))?;
-
     let mut cmd = Command::new(exe);
     cmd.arg("__exec").arg("--report").arg(report_file.path());
     child_args(&mut cmd, &req.spec);
-    cmd.stdin(match req.stdin {
+    let run = supervise(cmd, &req.stdin, req.output, req.timeout)?;
+    let outcome = match run.status {
+        Some(status) => read_report(report_file.path().to_path_buf(), status),
+        None => Outcome::timed_out(req.timeout),
+    };
+    Ok(Report { outcome, duration: run.duration, stdout: run.stdout, stderr: run.stderr })
+}
+
+/// Runs a native build of a guest the same way, for comparison. A process killed by a signal
+/// is reported as a shell would: exit status 128 + signal.
+pub fn run_native(
+    exe: &std::path::Path,
+    req: &Request,
+    cwd: Option<&std::path::Path>,
+) -> Result<Report, HarnessError> {
+    let mut cmd = Command::new(exe);
+    cmd.args(&req.spec.args).env_clear().envs(req.spec.env.iter().map(|(k, v)| (k, v)));
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let run = supervise(cmd, &req.stdin, req.output, req.timeout)?;
+    let outcome = match run.status {
+        Some(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => Outcome::Exited { code },
+            (None, Some(sig)) => Outcome::Exited { code: 128 + sig },
+            (None, None) => Outcome::Crashed { message: "no exit status".into() },
+        },
+        None => Outcome::timed_out(req.timeout),
+    };
+    Ok(Report { outcome, duration: run.duration, stdout: run.stdout, stderr: run.stderr })
+}
+
+struct Supervised {
+    /// `None` when the watchdog killed the process at the timeout.
+    status: Option<std::process::ExitStatus>,
+    duration: Duration,
+    stdout: Captured,
+    stderr: Captured,
+}
+
+fn supervise(
+    mut cmd: Command,
+    stdin: &Stdin,
+    output: Output,
+    timeout: Duration,
+) -> Result<Supervised, HarnessError> {
+    cmd.stdin(match stdin {
         Stdin::Null => Stdio::null(),
         Stdin::Inherit => Stdio::inherit(),
         Stdin::Bytes(_) | Stdin::HeldOpen => Stdio::piped(),
     });
-    let (out, err) = match req.output {
-        Output::PassThrough => (Stdio::inherit(), Stdio::inherit()),
-        Output::Capture { .. } => (Stdio::piped(), Stdio::piped()),
+    let (out, err, limit) = match output {
+        Output::PassThrough => (Stdio::inherit(), Stdio::inherit(), 0),
+        Output::Capture { limit } => (Stdio::piped(), Stdio::piped(), limit),
     };
     cmd.stdout(out).stderr(err);
     // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
@@ -104,41 +149,33 @@ pub fn run(req: &Request) -> Result<Report, HarnessError> {
     let mut child = cmd
         .spawn()
         .map_err(|e| HarnessError::Internal(format!("cannot start the guest's process: {e}")))?;
-
-    let limit = match req.output {
-        Output::Capture { limit } => limit,
-        Output::PassThrough => 0,
-    };
     let stdout_reader = child.stdout.take().map(|s| spawn_reader(s, limit));
     let stderr_reader = child.stderr.take().map(|s| spawn_reader(s, limit));
     // Held open until the guest is gone; dropped at the end of this function.
     let mut _held_stdin = None;
-    if let Some(mut stdin) = child.stdin.take() {
-        match &req.stdin {
+    if let Some(mut pipe) = child.stdin.take() {
+        match stdin {
             Stdin::Bytes(bytes) => {
                 let bytes = bytes.clone();
                 std::thread::spawn(move || {
-                    let _ = stdin.write_all(&bytes);
+                    let _ = pipe.write_all(&bytes);
                 });
             }
-            _ => _held_stdin = Some(stdin),
+            _ => _held_stdin = Some(pipe),
         }
     }
 
-    let waited = child.wait_timeout(req.timeout);
-    let (outcome, duration) = match waited {
-        Ok(Some(status)) => {
-            let duration = started.elapsed();
-            (read_report(report_file.path().to_path_buf(), status), duration)
-        }
+    let status = match child.wait_timeout(timeout) {
+        Ok(Some(status)) => Some(status),
         Ok(None) | Err(_) => {
             let _ = child.kill();
             let _ = child.wait();
-            (Outcome::timed_out(req.timeout), started.elapsed())
+            None
         }
     };
-    Ok(Report {
-        outcome,
+    let duration = started.elapsed();
+    Ok(Supervised {
+        status,
         duration,
         stdout: join_reader(stdout_reader),
         stderr: join_reader(stderr_reader),
@@ -159,18 +196,28 @@ fn child_args(cmd: &mut Command, spec: &RunSpec) {
     cmd.arg("--").arg(&spec.module).args(&spec.args);
 }
 
+/// The child's own diagnostics (wasmer's messages), next to its report.
+pub fn log_path(report: &std::path::Path) -> PathBuf {
+    report.with_extension("log")
+}
+
 fn read_report(path: PathBuf, status: std::process::ExitStatus) -> Outcome {
     let parsed = std::fs::read_to_string(&path)
         .ok()
         .and_then(|text| serde_json::from_str::<Outcome>(&text).ok());
+    let log = std::fs::read_to_string(log_path(&path)).unwrap_or_default();
+    let _ = std::fs::remove_file(log_path(&path));
     match parsed {
         Some(outcome) => outcome,
-        None => Outcome::Crashed {
-            message: match status.signal() {
+        None => {
+            let how = match status.signal() {
                 Some(sig) => format!("killed by signal {sig}"),
                 None => format!("exited with {} before reporting", status.code().unwrap_or(-1)),
-            },
-        },
+            };
+            let last = log.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let message = if last.is_empty() { how } else { format!("{how}: {}", crate::util::one_line(last)) };
+            Outcome::Crashed { message }
+        }
     }
 }
 

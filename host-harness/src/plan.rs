@@ -1,0 +1,139 @@
+//! Deciding what to run: find guest crates and modules under the given paths, build them, and
+//! pair every binary with its expectations.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::expectation::Expectation;
+use crate::guest_build::{self, BuildOptions, Variant};
+use crate::status::HarnessError;
+
+/// One thing to run and judge.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Unique, stable name: the filter and partition key, and the report's test name.
+    pub name: String,
+    /// Group in reports (the crate or directory it came from).
+    pub group: String,
+    pub kind: CaseKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum CaseKind {
+    /// A guest program with an expectation file, run as WASIX and compared with its native
+    /// and bare builds.
+    Scenario(Box<Scenario>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub expectation: Expectation,
+    /// Where relative paths in the expectation are resolved.
+    pub dir: PathBuf,
+    pub wasix: PathBuf,
+    pub bare: Option<PathBuf>,
+    pub native: Option<PathBuf>,
+}
+
+/// Which builds of a guest crate to make.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    pub build: BuildOptions,
+    pub native: bool,
+    pub bare: bool,
+}
+
+/// Finds guest crates under `paths`: a crate directory itself, or crates one or two levels
+/// below a directory (so `guest-tests/` finds `guest-tests/*/`).
+pub fn find_crates(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessError> {
+    let mut crates = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(HarnessError::NoInput {
+                path: path.display().to_string(),
+                reason: "No such file or directory".into(),
+            });
+        }
+        if !path.is_dir() {
+            return Err(HarnessError::BadSpec {
+                path: path.display().to_string(),
+                reason: "expected a guest crate or a directory of guest crates".into(),
+            });
+        }
+        collect_crates(path, 2, &mut crates);
+    }
+    crates.sort();
+    crates.dedup();
+    if crates.is_empty() {
+        return Err(HarnessError::NoInput {
+            path: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            reason: "no guest crate (a directory with a Cargo.toml [package]) found".into(),
+        });
+    }
+    Ok(crates)
+}
+
+fn collect_crates(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) {
+    if guest_build::is_crate(dir) {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    if depth == 0 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut children: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "target" && !n.to_string_lossy().starts_with('.')))
+        .collect();
+    children.sort();
+    for child in children {
+        collect_crates(&child, depth - 1, out);
+    }
+}
+
+/// Builds one crate in every requested variant and returns its scenarios.
+pub fn plan_crate(dir: &Path, opts: &PlanOptions) -> Result<Vec<Case>, HarnessError> {
+    let group = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let wasix = guest_build::build(dir, Variant::Wasix, &opts.build)?;
+    let by_name = |variant: Variant| -> Result<BTreeMap<String, PathBuf>, HarnessError> {
+        Ok(guest_build::build(dir, variant, &opts.build)?
+            .into_iter()
+            .map(|b| (b.name, b.executable))
+            .collect())
+    };
+    let native = if opts.native { by_name(Variant::Native)? } else { BTreeMap::new() };
+    let bare = if opts.bare { by_name(Variant::Bare)? } else { BTreeMap::new() };
+
+    let mut cases = Vec::new();
+    for bin in wasix {
+        let toml = bin.src_path.with_extension("toml");
+        let expectation = Expectation::load(&toml)?;
+        let dir = bin.src_path.parent().unwrap_or(dir).to_path_buf();
+        cases.push(Case {
+            name: bin.name.clone(),
+            group: group.clone(),
+            kind: CaseKind::Scenario(Box::new(Scenario {
+                expectation,
+                dir,
+                wasix: bin.executable,
+                bare: bare.get(&bin.name).cloned(),
+                native: native.get(&bin.name).cloned(),
+            })),
+        });
+    }
+    Ok(cases)
+}
+
+/// Makes names unique across crates by prefixing the group where two cases share a name.
+pub fn disambiguate(cases: &mut [Case]) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for case in cases.iter() {
+        *counts.entry(case.name.clone()).or_default() += 1;
+    }
+    for case in cases.iter_mut() {
+        if counts[&case.name] > 1 {
+            case.name = format!("{}/{}", case.group, case.name);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! `--message-format json`: one JSON object per line on stdout, for CI and tools.
+//!
+//! Events: `{"type":"case","event":"started","name":..}`, `{"type":"case","event":"slow",..}`,
+//! `{"type":"case","event":"passed"|"failed"|"skipped",..}` with outcome, times and problems,
+//! and a final `{"type":"suite","event":"passed"|"failed","passed":N,"failed":N,"skipped":N}`.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::Summary;
+use crate::execute::{CaseResult, Event, Verdict};
+use crate::watchdog::Report;
+
+pub fn event(event: &Event<'_>) {
+    let value = match event {
+        Event::Started(case) => json!({"type": "case", "event": "started", "name": case.name, "group": case.group}),
+        Event::Slow { name, after } => {
+            json!({"type": "case", "event": "slow", "name": name, "after_secs": after.as_secs_f64()})
+        }
+        Event::Finished(result) => finished(result),
+    };
+    emit(&value);
+}
+
+pub fn suite(summary: &Summary, took_secs: f64) {
+    let event = if summary.failed == 0 { "passed" } else { "failed" };
+    emit(&json!({
+        "type": "suite", "event": event, "passed": summary.passed, "failed": summary.failed,
+        "skipped": summary.skipped, "exec_time": took_secs,
+    }));
+}
+
+fn finished(r: &CaseResult) -> Value {
+    let (event, reason) = match &r.verdict {
+        Verdict::Passed => ("passed", None),
+        Verdict::Failed => ("failed", None),
+        Verdict::Skipped(reason) => ("skipped", Some(reason.clone())),
+    };
+    json!({
+        "type": "case", "event": event, "name": r.name, "group": r.group, "expected": r.expected,
+        "problems": r.problems, "notes": r.notes, "attempts": r.attempts, "skip_reason": reason,
+        "wasix": r.wasix.as_ref().map(run), "native": r.native.as_ref().map(run), "bare": r.bare.as_ref().map(run),
+    })
+}
+
+fn run(report: &Report) -> Value {
+    json!({
+        "outcome": report.outcome, "label": report.outcome.to_string(), "status": report.outcome.status(),
+        "exec_time": report.duration.as_secs_f64(), "stdout": report.stdout.text(), "stderr": report.stderr.text(),
+        "stdout_dropped_bytes": report.stdout.dropped, "stderr_dropped_bytes": report.stderr.dropped,
+    })
+}
+
+fn emit(value: &Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+}

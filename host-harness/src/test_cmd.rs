@@ -1,0 +1,192 @@
+//! `wasix-harness test`: build, select, run in parallel, report.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+
+use crate::execute::{self, Event, ExecOptions};
+use crate::guest_build::BuildOptions;
+use crate::module_cache::ModuleCache;
+use crate::plan::{self, Case, PlanOptions};
+use crate::report::{self, Summary, human::Human};
+use crate::select::{self, Filter, Partition};
+use crate::status::{self, HarnessError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Lines and a table for people (on stderr and stdout).
+    Human,
+    /// One JSON event per line on stdout; the human lines move to stderr.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Guest crates, or directories holding them [default: guest-tests].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Cases run at the same time [default: the number of cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
+    /// Seconds before a run is killed and reported as a hang, unless its expectation says.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = crate::cli::parse_secs)]
+    pub timeout: Duration,
+    /// Run only cases whose name contains PATTERN (repeatable).
+    #[arg(long = "filter", short = 'E', value_name = "PATTERN")]
+    pub filters: Vec<String>,
+    /// Filters must equal the whole name.
+    #[arg(long)]
+    pub exact: bool,
+    /// Leave out cases whose name contains PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Vec<String>,
+    /// Run one share of the cases: count:K/N (every N-th) or hash:K/N (by name hash).
+    #[arg(long, value_name = "KIND:K/N")]
+    pub partition: Option<Partition>,
+    /// Run a failing case again up to N times; a later pass is reported as flaky.
+    #[arg(long, value_name = "N", default_value = "0")]
+    pub retries: u32,
+    /// Stop starting cases after the first failure.
+    #[arg(long, overrides_with = "no_fail_fast")]
+    pub fail_fast: bool,
+    /// Run every case whatever fails (the default).
+    #[arg(long)]
+    pub no_fail_fast: bool,
+    /// How results are printed.
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Also write the native-parity table (Markdown) here.
+    #[arg(long, value_name = "PATH")]
+    pub parity: Option<PathBuf>,
+    /// Do not build and run the native comparison.
+    #[arg(long)]
+    pub no_native: bool,
+    /// Do not build and run the without-crate comparison.
+    #[arg(long)]
+    pub no_bare: bool,
+    /// List the selected cases and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Name a run as slow once it passes this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::cli::parse_secs)]
+    pub slow: Duration,
+    /// Keep at most this many bytes of each output stream per run.
+    #[arg(long, value_name = "BYTES", default_value = "16777216")]
+    pub capture_limit: usize,
+    /// The rustup toolchain that builds WASIX guests.
+    #[arg(long, value_name = "NAME", default_value = "wasix")]
+    pub toolchain: String,
+    /// Shared target directory for guest builds [default: target/guests in the enclosing git
+    /// checkout, else in the crate].
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+    /// Compile every module instead of using the compiled-module cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where compiled modules are cached (see `run --help`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
+    let started = Instant::now();
+    let paths = if args.paths.is_empty() { vec![PathBuf::from("guest-tests")] } else { args.paths.clone() };
+    let human = args.message_format == MessageFormat::Human;
+
+    let mut cases = collect(&paths, &args)?;
+    let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
+    let filter = Filter { patterns: args.filters.clone(), exact: args.exact, skip: args.skip.clone() };
+    let keep = select::select(&names, &filter, args.partition);
+    let mut kept = keep.into_iter().peekable();
+    let mut index = 0;
+    cases.retain(|_| {
+        let keep = kept.peek() == Some(&index);
+        if keep {
+            kept.next();
+        }
+        index += 1;
+        keep
+    });
+
+    if args.list {
+        for case in &cases {
+            println!("{}", case.name);
+        }
+        return Ok(0);
+    }
+
+    let opts = ExecOptions {
+        jobs: args.jobs.map(|j| j as usize).unwrap_or_else(default_jobs),
+        default_timeout: args.timeout,
+        retries: args.retries,
+        fail_fast: args.fail_fast && !args.no_fail_fast,
+        capture_limit: args.capture_limit,
+        cache: if args.no_cache { None } else { args.cache_dir.clone().or_else(ModuleCache::default_dir) },
+        slow_after: args.slow,
+    };
+    let mut people = Human::new(cases.len());
+    people.line(&format!("running {} cases with {} jobs", cases.len(), opts.jobs));
+    let results = execute::execute(&cases, &opts, |event: Event<'_>| {
+        people.event(&event);
+        if !human {
+            report::json::event(&event);
+        }
+    });
+    people.finish();
+
+    let took = started.elapsed();
+    let summary = Summary::of(&results);
+    if let Some(path) = &args.junit {
+        report::junit::write(path, &results, took)?;
+    }
+    if let Some(path) = &args.parity {
+        report::parity::write(path, &results)?;
+    }
+    let table = report::human::table(&results);
+    let closing = report::human::summary_line(&summary, took);
+    if human {
+        println!("\n{table}\n{closing}");
+    } else {
+        eprintln!("\n{table}\n{closing}");
+        report::json::suite(&summary, took.as_secs_f64());
+    }
+    Ok(if summary.failed > 0 { status::TESTS_FAILED } else { 0 })
+}
+
+/// Builds every crate under `paths` and lists its cases, with progress on stderr.
+fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError> {
+    let crates = plan::find_crates(paths)?;
+    let target_root = match &args.target_dir {
+        Some(dir) => dir.clone(),
+        None => default_target_root(&crates[0]),
+    };
+    let opts = PlanOptions {
+        build: BuildOptions { target_root, toolchain: args.toolchain.clone() },
+        native: !args.no_native,
+        bare: !args.no_bare,
+    };
+    let mut cases = Vec::new();
+    for dir in &crates {
+        let t = Instant::now();
+        eprintln!("building {} ...", dir.display());
+        let found = plan::plan_crate(dir, &opts)?;
+        eprintln!("built {} ({} binaries) in {}", dir.display(), found.len(), report::secs(t.elapsed()));
+        cases.extend(found);
+    }
+    plan::disambiguate(&mut cases);
+    Ok(cases)
+}
+
+fn default_target_root(crate_dir: &Path) -> PathBuf {
+    let abs = std::fs::canonicalize(crate_dir).unwrap_or_else(|_| crate_dir.to_path_buf());
+    let root = abs.ancestors().find(|a| a.join(".git").exists()).unwrap_or(&abs);
+    root.join("target").join("guests")
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}

@@ -1,0 +1,111 @@
+//! A wasmer-wasix runtime that remembers the guest's first trap.
+//!
+//! wasmer turns a trap into an exit status of its own choosing (45, `ENOEXEC`, for the main
+//! thread; the thread's code for others) and prints the error itself, so the exit status alone
+//! cannot tell "the guest trapped" from "the guest exited with 45". The runtime is told about
+//! every trap through `Runtime::on_taint`; this wrapper records the first one and forwards
+//! everything else to wasmer's own runtime.
+
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use wasmer::{Engine, Module};
+use wasmer_wasix::http::DynHttpClient;
+use wasmer_wasix::os::TtyBridge;
+use wasmer_wasix::runtime::module_cache::ModuleCache;
+use wasmer_wasix::runtime::module_cache::progress::ModuleLoadProgressReporter;
+use wasmer_wasix::runtime::package_loader::PackageLoader;
+use wasmer_wasix::runtime::resolver::Source;
+use wasmer_wasix::runtime::task_manager::VirtualTaskManager;
+use wasmer_wasix::runtime::{DynRuntime, InstantiationState, ModuleInput, TaintReason};
+use wasmer_wasix::virtual_net::DynVirtualNetworking;
+use wasmer_wasix::{Runtime, SpawnError};
+
+#[derive(Debug)]
+pub struct TrapRecorder {
+    inner: Arc<DynRuntime>,
+    trap: Arc<Mutex<Option<String>>>,
+}
+
+impl TrapRecorder {
+    pub fn new(inner: Arc<DynRuntime>) -> Self {
+        Self { inner, trap: Arc::default() }
+    }
+
+    /// Where the first trap's one-line description will appear.
+    pub fn first_trap(&self) -> Arc<Mutex<Option<String>>> {
+        Arc::clone(&self.trap)
+    }
+}
+
+impl Runtime for TrapRecorder {
+    fn networking(&self) -> &DynVirtualNetworking {
+        self.inner.networking()
+    }
+    fn task_manager(&self) -> &Arc<dyn VirtualTaskManager> {
+        self.inner.task_manager()
+    }
+    fn package_loader(&self) -> Arc<dyn PackageLoader + Send + Sync> {
+        self.inner.package_loader()
+    }
+    fn module_cache(&self) -> Arc<dyn ModuleCache + Send + Sync> {
+        self.inner.module_cache()
+    }
+    fn source(&self) -> Arc<dyn Source + Send + Sync> {
+        self.inner.source()
+    }
+    fn engine(&self) -> Engine {
+        self.inner.engine()
+    }
+    fn new_store(&self) -> wasmer::Store {
+        self.inner.new_store()
+    }
+    fn additional_imports(
+        &self,
+        module: &Module,
+        store: &mut wasmer::StoreMut,
+    ) -> anyhow::Result<(wasmer::Imports, InstantiationState)> {
+        self.inner.additional_imports(module, store)
+    }
+    fn prepare_imports(
+        &self,
+        module: &Module,
+        store: &mut wasmer::StoreMut,
+        imports: &mut wasmer::Imports,
+    ) -> anyhow::Result<InstantiationState> {
+        self.inner.prepare_imports(module, store, imports)
+    }
+    fn configure_new_instance(
+        &self,
+        module: &Module,
+        store: &mut wasmer::StoreMut,
+        instance: &wasmer::Instance,
+        imported_memory: Option<&wasmer::Memory>,
+        state: InstantiationState,
+    ) -> anyhow::Result<()> {
+        self.inner.configure_new_instance(module, store, instance, imported_memory, state)
+    }
+    fn http_client(&self) -> Option<&DynHttpClient> {
+        self.inner.http_client()
+    }
+    fn tty(&self) -> Option<&(dyn TtyBridge + Send + Sync)> {
+        self.inner.tty()
+    }
+    fn resolve_module<'a>(
+        &'a self,
+        input: ModuleInput<'a>,
+        engine: Option<&Engine>,
+        on_progress: Option<ModuleLoadProgressReporter>,
+    ) -> BoxFuture<'a, Result<Module, SpawnError>> {
+        self.inner.resolve_module(input, engine, on_progress)
+    }
+    fn on_taint(&self, reason: TaintReason) {
+        if let TaintReason::RuntimeError(err) = &reason {
+            let mut trap = self.trap.lock().unwrap_or_else(|p| p.into_inner());
+            if trap.is_none() {
+                *trap = Some(crate::util::one_line(&err.message()));
+            }
+        }
+        self.inner.on_taint(reason);
+    }
+}

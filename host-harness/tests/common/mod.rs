@@ -1,0 +1,60 @@
+//! Shared by the integration tests: the repository's paths, the harness binary, and the
+//! guest scenarios built once per test binary with the real toolchain.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use wasix_harness::guest_build::{self, BuildOptions, Variant};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
+}
+
+pub fn harness() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasix-harness"));
+    cmd.env("WASIX_HARNESS_CACHE", repo().join("target").join("harness-test-cache"));
+    cmd
+}
+
+pub fn build_options() -> BuildOptions {
+    BuildOptions { target_root: repo().join("target").join("guests"), toolchain: "wasix".into() }
+}
+
+/// The `.wasm` of scenario `name` from guest-tests/scenarios (WASIX build, with the crate).
+pub fn scenario(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Vec<guest_build::Binary>> = OnceLock::new();
+    let binaries = BUILT.get_or_init(|| {
+        guest_build::build(&repo().join("guest-tests").join("scenarios"), Variant::Wasix, &build_options())
+            .unwrap_or_else(|e| panic!("building guest-tests/scenarios failed: {e}"))
+    });
+    binaries
+        .iter()
+        .find(|b| b.name == name)
+        .unwrap_or_else(|| panic!("no scenario binary {name}"))
+        .executable
+        .clone()
+}
+
+/// Runs `wasix-harness ARGS` and returns its output.
+pub fn run_harness(args: &[&str]) -> Output {
+    harness().args(args).output().expect("the harness binary runs")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A module assembled from WebAssembly text, written to a temp dir that lives as long as the
+/// returned guard.
+pub fn wat_module(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("module.wasm");
+    std::fs::write(&path, wat::parse_str(text).expect("valid wat")).expect("write module");
+    (dir, path)
+}
