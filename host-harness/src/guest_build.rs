@@ -115,7 +115,7 @@ pub fn build(dir: &Path, variant: Variant, opts: &BuildOptions) -> Result<Vec<Bi
 
 /// Cargo and rustup tell child processes which toolchain, flags and target directory they
 /// run under; a guest build must not inherit the harness's own (e.g. under `cargo test`).
-fn scrub_env(cmd: &mut Command) {
+pub fn scrub_env(cmd: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
         let inherited_build_setting = key.starts_with("CARGO_")

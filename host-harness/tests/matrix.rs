@@ -1,0 +1,84 @@
+//! The whole scenario matrix of guest-tests/: every scenario built three ways with the real
+//! toolchain and run under the real wasmer, the machine-readable reports, and the committed
+//! parity table regenerating identically.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn every_scenario_meets_its_expectations_and_the_reports_agree() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let junit = out_dir.path().join("junit.xml");
+    let parity = out_dir.path().join("parity.md");
+    let guest_tests = repo().join("guest-tests").join("scenarios");
+    let out = harness()
+        .current_dir(repo())
+        .args(["test", "--message-format", "json", "--junit"])
+        .arg(&junit)
+        .arg("--parity")
+        .arg(&parity)
+        .arg(&guest_tests)
+        .output()
+        .expect("the harness runs");
+    let events: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let failed: Vec<String> = events
+        .iter()
+        .filter(|e| e["event"] == "failed" && e["type"] == "case")
+        .map(|e| format!("{}: {}", e["name"], e["problems"]))
+        .collect();
+    assert!(failed.is_empty(), "failed scenarios:\n{}\n{}", failed.join("\n"), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let suite = events.last().expect("a closing event");
+    assert_eq!(suite["type"], "suite");
+    assert_eq!(suite["event"], "passed");
+    let passed = suite["passed"].as_u64().unwrap();
+    assert!(passed >= 6, "only {passed} scenarios ran");
+    let finished = events.iter().filter(|e| e["type"] == "case" && e["event"] == "passed").count();
+    assert_eq!(finished as u64, passed);
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count() as u64, passed, "{xml}");
+    assert!(!xml.contains("<failure"), "{xml}");
+
+    let generated = std::fs::read_to_string(&parity).unwrap();
+    let committed = std::fs::read_to_string(repo().join("docs/parity.md")).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/parity.md is out of date: run scripts/parity and commit it.\n--- generated ---\n{generated}"
+    );
+}
+
+#[test]
+fn a_failing_expectation_fails_the_run_with_status_100() {
+    // A copy of the seed crate whose expectation is wrong on purpose.
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("wrong");
+    std::fs::create_dir_all(krate.join("src/bin")).unwrap();
+    let root = repo();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"wrong\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             wasix-panic-exit = {{ path = {:?} }}\n\n[workspace]\n",
+            root.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::copy(root.join("guest-tests/scenarios/src/bin/seed.rs"), krate.join("src/bin/seed.rs")).unwrap();
+    std::fs::write(krate.join("src/bin/seed.toml"), "expect = 0\n").unwrap();
+    let out = harness()
+        .args(["test", "--no-bare", "--no-native", "--target-dir"])
+        .arg(root.join("target/guests"))
+        .arg(&krate)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0 passed, 1 failed, 0 skipped"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("expected exit 0, got exit 101"), "{}", stderr(&out));
+}
