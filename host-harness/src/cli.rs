@@ -83,6 +83,13 @@ pub struct RunArgs {
     pub timeout: Duration,
     #[command(flatten)]
     pub guest: GuestArgs,
+    /// Treat the module as a libtest binary: run each test in its own instance (the default
+    /// when the module is detected as one).
+    #[arg(long, conflicts_with = "no_libtest")]
+    pub libtest: bool,
+    /// Run a libtest binary as one plain program.
+    #[arg(long)]
+    pub no_libtest: bool,
     /// The module to run (a `.wasm` file built for wasm32-wasmer-wasi).
     #[arg(value_name = "FILE.wasm")]
     pub module: PathBuf,
@@ -106,6 +113,12 @@ pub struct ExecArgs {
 /// `wasix-harness run`: the guest's output passes straight through; one line explains any
 /// status that the guest did not choose itself.
 pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
+    if !args.no_libtest && (args.libtest || crate::libtest::is_libtest(&args.module)) {
+        let test_args = crate::libtest::TestArgs::parse(&args.args);
+        if !test_args.pass_through {
+            return crate::libtest_runner::run(&args.module, &test_args, args.timeout, args.guest.cache().as_deref());
+        }
+    }
     let spec = RunSpec {
         module: args.module,
         args: args.args,

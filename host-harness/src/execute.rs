@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::engine::RunSpec;
 use crate::expectation::{self, Expectation, NativeParity};
-use crate::plan::{Case, CaseKind, Scenario};
+use crate::libtest::{self, RunIgnored, TestVerdict};
+use crate::plan::{Case, CaseKind, LibtestCase, Scenario};
 use crate::watchdog::{self, Output, Report, Request, Stdin};
 
 #[derive(Clone, Debug)]
@@ -149,6 +150,7 @@ enum Msg {
 fn expected_label(case: &Case) -> String {
     match &case.kind {
         CaseKind::Scenario(s) => s.expectation.expect.to_string(),
+        CaseKind::Libtest(_) => "ok".into(),
     }
 }
 
@@ -158,6 +160,7 @@ fn run_case(case: &Case, opts: &ExecOptions) -> CaseResult {
     loop {
         let mut result = match &case.kind {
             CaseKind::Scenario(s) => run_scenario(case, s, opts),
+            CaseKind::Libtest(t) => run_libtest(case, t, opts),
         };
         result.attempts = attempt;
         if result.verdict != Verdict::Failed || attempt > opts.retries {
@@ -215,6 +218,65 @@ fn run_scenario(case: &Case, s: &Scenario, opts: &ExecOptions) -> CaseResult {
     if !result.problems.is_empty() {
         result.verdict = Verdict::Failed;
     }
+    result
+}
+
+/// One test of a libtest binary in its own instance, with the native build's verdict beside it.
+fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
+    let mut result = CaseResult::skipped(case, "ok".into(), String::new());
+    let request = |module: &std::path::Path| Request {
+        spec: RunSpec {
+            module: module.to_path_buf(),
+            args: libtest::single_test_args(&t.test),
+            env: Vec::new(),
+            dirs: Vec::new(),
+            cache: opts.cache.clone(),
+        },
+        timeout: opts.default_timeout,
+        stdin: Stdin::Null,
+        output: Output::Capture { limit: opts.capture_limit },
+    };
+    if t.test.ignored && t.run_ignored == RunIgnored::No {
+        result.verdict = Verdict::Skipped("ignored".into());
+        return result;
+    }
+    let native = t.native.as_ref().and_then(|exe| {
+        match watchdog::run_native(exe, &request(exe), None) {
+            Ok(report) => Some(report),
+            Err(e) => {
+                result.problems.push(format!("native run: {e}"));
+                None
+            }
+        }
+    });
+    let native_verdict = native.as_ref().map(libtest::judge);
+    result.native = native;
+
+    if t.test.should_panic {
+        let natively = native_verdict.map(|v| format!("; natively: {v:?}")).unwrap_or_default();
+        result.verdict = Verdict::Skipped(format!(
+            "not run: #[should_panic] tests cannot run on wasm (libtest marks them ignored: no unwinding, no subprocess){natively}"
+        ));
+        return result;
+    }
+    let wasix = match watchdog::run(&request(&t.module)) {
+        Ok(report) => report,
+        Err(e) => {
+            result.verdict = Verdict::Failed;
+            result.problems.push(e.to_string());
+            return result;
+        }
+    };
+    let verdict = libtest::judge(&wasix);
+    if verdict != TestVerdict::Ok {
+        let detail = wasix.outcome.explanation().unwrap_or_else(|| wasix.outcome.to_string());
+        result.problems.push(format!("test failed ({detail})"));
+    }
+    if let Some(native) = native_verdict.filter(|n| *n != verdict) {
+        result.problems.push(format!("natively the test is {native:?}, under WASIX {verdict:?}"));
+    }
+    result.verdict = if result.problems.is_empty() { Verdict::Passed } else { Verdict::Failed };
+    result.wasix = Some(wasix);
     result
 }
 

@@ -68,13 +68,49 @@ struct CargoTarget {
     src_path: PathBuf,
 }
 
-/// Builds every binary of the crate at `dir` as `variant` and lists them.
+/// Which of a crate's targets to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Targets {
+    /// Its binaries (`cargo build --bins`): the scenarios.
+    Bins,
+    /// Its libtest binaries (`cargo test --no-run`) for the library and `tests/*.rs`.
+    Tests,
+}
+
+/// The test targets worth building: a crate without a library or `tests/` has none (its
+/// binaries' unit-test harnesses are left out on purpose: scenarios seldom have tests).
+fn test_target_args(dir: &Path) -> Vec<&'static str> {
+    let mut args = Vec::new();
+    if dir.join("src/lib.rs").is_file() {
+        args.push("--lib");
+    }
+    if dir.join("tests").is_dir() {
+        args.extend(["--test", "*"]);
+    }
+    args
+}
+
+/// Builds the crate's `targets` at `dir` as `variant` and lists the executables.
 pub fn build(dir: &Path, variant: Variant, opts: &BuildOptions) -> Result<Vec<Binary>, HarnessError> {
+    build_targets(dir, variant, Targets::Bins, opts)
+}
+
+pub fn build_targets(dir: &Path, variant: Variant, targets: Targets, opts: &BuildOptions) -> Result<Vec<Binary>, HarnessError> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(dir);
     scrub_env(&mut cmd);
     cmd.env("CARGO_TARGET_DIR", opts.target_root.join(variant.label()));
-    cmd.args(["build", "--release", "--bins", "--message-format", "json-render-diagnostics"]);
+    match targets {
+        Targets::Bins => cmd.args(["build", "--release", "--bins"]),
+        Targets::Tests => {
+            let which = test_target_args(dir);
+            if which.is_empty() {
+                return Ok(Vec::new());
+            }
+            cmd.args(["test", "--no-run", "--release"]).args(which)
+        }
+    };
+    cmd.args(["--message-format", "json-render-diagnostics"]);
     match variant {
         Variant::Wasix | Variant::Bare => {
             cmd.env("RUSTUP_TOOLCHAIN", &opts.toolchain).args(["--target", WASIX_TARGET]);
@@ -105,7 +141,11 @@ pub fn build(dir: &Path, variant: Variant, opts: &BuildOptions) -> Result<Vec<Bi
             continue;
         }
         let (Some(executable), Some(target)) = (msg.executable, msg.target) else { continue };
-        if target.kind.iter().any(|k| k == "bin") {
+        let wanted = match targets {
+            Targets::Bins => target.kind.iter().any(|k| k == "bin"),
+            Targets::Tests => true,
+        };
+        if wanted {
             binaries.push(Binary { name: target.name, src_path: target.src_path, executable });
         }
     }

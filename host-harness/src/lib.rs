@@ -12,6 +12,8 @@ pub mod execute;
 pub mod expectation;
 pub mod guest_build;
 pub mod guest_stdio;
+pub mod libtest;
+pub mod libtest_runner;
 pub mod module_cache;
 pub mod outcome;
 pub mod plan;

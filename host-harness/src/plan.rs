@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use crate::expectation::Expectation;
-use crate::guest_build::{self, BuildOptions, Variant};
+use crate::guest_build::{self, BuildOptions, Targets, Variant};
+use crate::libtest::{self, ListedTest, RunIgnored, TestArgs};
 use crate::status::HarnessError;
 
 /// One thing to run and judge.
@@ -23,6 +26,17 @@ pub enum CaseKind {
     /// A guest program with an expectation file, run as WASIX and compared with its native
     /// and bare builds.
     Scenario(Box<Scenario>),
+    /// One test of a libtest binary, run alone in its own instance.
+    Libtest(Box<LibtestCase>),
+}
+
+#[derive(Clone, Debug)]
+pub struct LibtestCase {
+    pub module: PathBuf,
+    pub test: ListedTest,
+    pub run_ignored: RunIgnored,
+    /// The native build of the same test binary, for the verdict native `cargo test` gives.
+    pub native: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -41,6 +55,10 @@ pub struct PlanOptions {
     pub build: BuildOptions,
     pub native: bool,
     pub bare: bool,
+    /// For listing the tests of libtest binaries.
+    pub list_timeout: Duration,
+    pub cache: Option<PathBuf>,
+    pub run_ignored: RunIgnored,
 }
 
 /// Finds guest crates under `paths`: a crate directory itself, or crates one or two levels
@@ -121,6 +139,40 @@ pub fn plan_crate(dir: &Path, opts: &PlanOptions) -> Result<Vec<Case>, HarnessEr
                 native: native.get(&bin.name).cloned(),
             })),
         });
+    }
+    cases.extend(plan_tests(dir, &group, opts)?);
+    Ok(cases)
+}
+
+/// The crate's libtest binaries (library and `tests/*.rs`), one case per test.
+fn plan_tests(dir: &Path, group: &str, opts: &PlanOptions) -> Result<Vec<Case>, HarnessError> {
+    let binaries = guest_build::build_targets(dir, Variant::Wasix, Targets::Tests, &opts.build)?;
+    if binaries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let native: BTreeMap<String, PathBuf> = if opts.native {
+        guest_build::build_targets(dir, Variant::Native, Targets::Tests, &opts.build)?
+            .into_iter()
+            .map(|b| (b.name, b.executable))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let mut cases = Vec::new();
+    for bin in binaries.iter().filter(|b| libtest::is_libtest(&b.executable)) {
+        let args = TestArgs { run_ignored: opts.run_ignored, ..TestArgs::default() };
+        for test in libtest::list(&bin.executable, &args, opts.list_timeout, opts.cache.as_deref())? {
+            cases.push(Case {
+                name: format!("{}::{}", bin.name, test.name),
+                group: group.to_string(),
+                kind: CaseKind::Libtest(Box::new(LibtestCase {
+                    module: bin.executable.clone(),
+                    test,
+                    run_ignored: opts.run_ignored,
+                    native: native.get(&bin.name).cloned(),
+                })),
+            });
+        }
     }
     Ok(cases)
 }

@@ -10,6 +10,7 @@ use crate::guest_build::BuildOptions;
 use crate::module_cache::ModuleCache;
 use crate::plan::{self, Case, PlanOptions};
 use crate::report::{self, Summary, human::Human};
+use crate::libtest::RunIgnored;
 use crate::select::{self, Filter, Partition};
 use crate::status::{self, HarnessError};
 
@@ -68,6 +69,12 @@ pub struct TestArgs {
     /// Do not build and run the without-crate comparison.
     #[arg(long)]
     pub no_bare: bool,
+    /// Run only the ignored tests of libtest binaries.
+    #[arg(long, conflicts_with = "include_ignored")]
+    pub ignored: bool,
+    /// Run ignored tests of libtest binaries too.
+    #[arg(long)]
+    pub include_ignored: bool,
     /// List the selected cases and exit.
     #[arg(long)]
     pub list: bool,
@@ -125,7 +132,7 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
         retries: args.retries,
         fail_fast: args.fail_fast && !args.no_fail_fast,
         capture_limit: args.capture_limit,
-        cache: if args.no_cache { None } else { args.cache_dir.clone().or_else(ModuleCache::default_dir) },
+        cache: cache_dir(&args),
         slow_after: args.slow,
     };
     let mut people = Human::new(cases.len());
@@ -168,6 +175,15 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
         build: BuildOptions { target_root, toolchain: args.toolchain.clone() },
         native: !args.no_native,
         bare: !args.no_bare,
+        list_timeout: args.timeout,
+        cache: cache_dir(args),
+        run_ignored: if args.ignored {
+            RunIgnored::Only
+        } else if args.include_ignored {
+            RunIgnored::Also
+        } else {
+            RunIgnored::No
+        },
     };
     let mut cases = Vec::new();
     for dir in &crates {
@@ -179,6 +195,10 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
     }
     plan::disambiguate(&mut cases);
     Ok(cases)
+}
+
+fn cache_dir(args: &TestArgs) -> Option<PathBuf> {
+    if args.no_cache { None } else { args.cache_dir.clone().or_else(ModuleCache::default_dir) }
 }
 
 fn default_target_root(crate_dir: &Path) -> PathBuf {
