@@ -151,6 +151,7 @@ fn expected_label(case: &Case) -> String {
     match &case.kind {
         CaseKind::Scenario(s) => s.expectation.expect.to_string(),
         CaseKind::Libtest(_) => "ok".into(),
+        CaseKind::Suite(t) => format!("exit {}", t.spec.exit_code),
     }
 }
 
@@ -161,6 +162,7 @@ fn run_case(case: &Case, opts: &ExecOptions) -> CaseResult {
         let mut result = match &case.kind {
             CaseKind::Scenario(s) => run_scenario(case, s, opts),
             CaseKind::Libtest(t) => run_libtest(case, t, opts),
+            CaseKind::Suite(t) => run_suite_case(case, t, opts),
         };
         result.attempts = attempt;
         if result.verdict != Verdict::Failed || attempt > opts.retries {
@@ -277,6 +279,40 @@ fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
     }
     result.verdict = if result.problems.is_empty() { Verdict::Passed } else { Verdict::Failed };
     result.wasix = Some(wasix);
+    result
+}
+
+/// A wasi-testsuite module: its spec's arguments, environment and directories, then its
+/// exit status and output checks.
+fn run_suite_case(case: &Case, t: &crate::testsuite::SuiteCase, opts: &ExecOptions) -> CaseResult {
+    let mut result = CaseResult::skipped(case, expected_label(case), String::new());
+    let request = Request {
+        spec: RunSpec {
+            module: t.module.clone(),
+            args: t.spec.args.clone(),
+            env: t.spec.env.clone(),
+            dirs: t.spec.dirs.clone(),
+            cache: opts.cache.clone(),
+        },
+        timeout: opts.default_timeout,
+        stdin: Stdin::Null,
+        output: Output::Capture { limit: opts.capture_limit },
+    };
+    match watchdog::run(&request) {
+        Ok(report) => {
+            let exit = match report.outcome {
+                crate::outcome::Outcome::Exited { code } => Some(code),
+                _ => None,
+            };
+            result.problems = crate::testsuite::check(&t.spec, exit, &report.stdout.text(), &report.stderr.text());
+            if exit.is_none() {
+                result.problems.extend(report.outcome.explanation());
+            }
+            result.wasix = Some(report);
+        }
+        Err(e) => result.problems.push(e.to_string()),
+    }
+    result.verdict = if result.problems.is_empty() { Verdict::Passed } else { Verdict::Failed };
     result
 }
 

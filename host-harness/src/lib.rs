@@ -20,6 +20,7 @@ pub mod plan;
 pub mod report;
 pub mod select;
 pub mod status;
+pub mod testsuite;
 pub mod trap_recorder;
 pub mod util;
 pub mod watchdog;

@@ -28,6 +28,19 @@ pub enum CaseKind {
     Scenario(Box<Scenario>),
     /// One test of a libtest binary, run alone in its own instance.
     Libtest(Box<LibtestCase>),
+    /// A module with a wasi-testsuite JSON spec.
+    Suite(Box<crate::testsuite::SuiteCase>),
+}
+
+/// Something under the given paths that yields cases.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// A guest crate: its scenario binaries and its libtest binaries.
+    Crate(PathBuf),
+    /// A directory in the wasi-testsuite layout.
+    Suite(PathBuf),
+    /// One module (with an optional wasi-testsuite `NAME.json`).
+    Module(PathBuf),
 }
 
 #[derive(Clone, Debug)]
@@ -61,10 +74,11 @@ pub struct PlanOptions {
     pub run_ignored: RunIgnored,
 }
 
-/// Finds guest crates under `paths`: a crate directory itself, or crates one or two levels
-/// below a directory (so `guest-tests/` finds `guest-tests/*/`).
-pub fn find_crates(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessError> {
-    let mut crates = Vec::new();
+/// Finds what to run under `paths`: a guest crate, a wasi-testsuite directory or a `.wasm`
+/// file itself, or those one or two levels below a directory (so `guest-tests/` finds
+/// `guest-tests/*/`).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Source>, HarnessError> {
+    let mut sources = Vec::new();
     for path in paths {
         if !path.exists() {
             return Err(HarnessError::NoInput {
@@ -72,28 +86,36 @@ pub fn find_crates(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessError> {
                 reason: "No such file or directory".into(),
             });
         }
-        if !path.is_dir() {
+        if path.is_file() {
+            if path.extension().is_some_and(|x| x == "wasm") {
+                sources.push(Source::Module(path.clone()));
+                continue;
+            }
             return Err(HarnessError::BadSpec {
                 path: path.display().to_string(),
-                reason: "expected a guest crate or a directory of guest crates".into(),
+                reason: "expected a guest crate, a directory of tests, or a .wasm file".into(),
             });
         }
-        collect_crates(path, 2, &mut crates);
+        collect_sources(path, 2, &mut sources);
     }
-    crates.sort();
-    crates.dedup();
-    if crates.is_empty() {
+    sources.sort();
+    sources.dedup();
+    if sources.is_empty() {
         return Err(HarnessError::NoInput {
             path: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-            reason: "no guest crate (a directory with a Cargo.toml [package]) found".into(),
+            reason: "no guest crate (a directory with a Cargo.toml [package]) or .wasm file found".into(),
         });
     }
-    Ok(crates)
+    Ok(sources)
 }
 
-fn collect_crates(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) {
+fn collect_sources(dir: &Path, depth: u32, out: &mut Vec<Source>) {
     if guest_build::is_crate(dir) {
-        out.push(dir.to_path_buf());
+        out.push(Source::Crate(dir.to_path_buf()));
+        return;
+    }
+    if crate::testsuite::is_suite_dir(dir) {
+        out.push(Source::Suite(dir.to_path_buf()));
         return;
     }
     if depth == 0 {
@@ -106,7 +128,7 @@ fn collect_crates(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) {
         .collect();
     children.sort();
     for child in children {
-        collect_crates(&child, depth - 1, out);
+        collect_sources(&child, depth - 1, out);
     }
 }
 

@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 use crate::execute::{self, Event, ExecOptions};
 use crate::guest_build::BuildOptions;
 use crate::module_cache::ModuleCache;
-use crate::plan::{self, Case, PlanOptions};
+use crate::plan::{self, Case, PlanOptions, Source};
+use crate::testsuite;
 use crate::report::{self, Summary, human::Human};
 use crate::libtest::RunIgnored;
 use crate::select::{self, Filter, Partition};
@@ -24,7 +25,8 @@ pub enum MessageFormat {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Guest crates, or directories holding them [default: guest-tests].
+    /// Guest crates, wasi-testsuite directories (NAME.wasm + NAME.json), .wasm files, or
+    /// directories holding them [default: guest-tests].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Cases run at the same time [default: the number of cores].
@@ -166,10 +168,16 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
 
 /// Builds every crate under `paths` and lists its cases, with progress on stderr.
 fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError> {
-    let crates = plan::find_crates(paths)?;
+    let sources = plan::discover(paths)?;
     let target_root = match &args.target_dir {
         Some(dir) => dir.clone(),
-        None => default_target_root(&crates[0]),
+        None => {
+            let first = sources.iter().find_map(|s| match s {
+                Source::Crate(dir) => Some(dir.clone()),
+                _ => None,
+            });
+            default_target_root(first.as_deref().unwrap_or(Path::new(".")))
+        }
     };
     let opts = PlanOptions {
         build: BuildOptions { target_root, toolchain: args.toolchain.clone() },
@@ -186,12 +194,21 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
         },
     };
     let mut cases = Vec::new();
-    for dir in &crates {
-        let t = Instant::now();
-        eprintln!("building {} ...", dir.display());
-        let found = plan::plan_crate(dir, &opts)?;
-        eprintln!("built {} ({} binaries) in {}", dir.display(), found.len(), report::secs(t.elapsed()));
-        cases.extend(found);
+    for source in &sources {
+        match source {
+            Source::Crate(dir) => {
+                let t = Instant::now();
+                eprintln!("building {} ...", dir.display());
+                let found = plan::plan_crate(dir, &opts)?;
+                eprintln!("built {} ({} cases) in {}", dir.display(), found.len(), report::secs(t.elapsed()));
+                cases.extend(found);
+            }
+            Source::Suite(dir) => cases.extend(testsuite::plan_suite(dir)?),
+            Source::Module(file) => {
+                let group = file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+                cases.push(testsuite::plan_module(file, group.as_deref().unwrap_or("."))?);
+            }
+        }
     }
     plan::disambiguate(&mut cases);
     Ok(cases)

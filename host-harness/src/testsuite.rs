@@ -1,0 +1,272 @@
+//! Directories in the wasi-testsuite layout: every `NAME.wasm` is a test, described by an
+//! optional `NAME.json`; `*.cleanup` files and directories are removed before a run.
+//!
+//! Two JSON forms are accepted:
+//!
+//! ```json
+//! {"args": ["a"], "env": {"K": "v"}, "dirs": ["fs-tests.dir"], "exit_code": 0, "stdout": "exact", "stderr": "exact"}
+//! ```
+//!
+//! and the operation-based one:
+//!
+//! ```json
+//! {"operations": [{"type": "run", "args": [], "env": {}, "dirs": []},
+//!                 {"type": "read", "id": "stdout", "payload": "hello\n"},
+//!                 {"type": "wait", "exit_code": 0}]}
+//! ```
+//!
+//! where the `read` payloads of a stream, in order, must be how that stream starts. `dirs` are
+//! relative to the test's directory, must stay inside it, and are preopened under the same
+//! name.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::plan::{Case, CaseKind};
+use crate::status::HarnessError;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SuiteSpec {
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// (host directory, guest name)
+    pub dirs: Vec<(PathBuf, String)>,
+    pub exit_code: i32,
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+    /// Per stream ("stdout"/"stderr"), what it must start with.
+    pub reads: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SuiteCase {
+    pub module: PathBuf,
+    pub spec: SuiteSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FlatJson {
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    dirs: Vec<String>,
+    #[serde(default)]
+    exit_code: i32,
+    stdout: Option<String>,
+    stderr: Option<String>,
+    #[serde(default)]
+    operations: Vec<Operation>,
+    /// Listed by some suites; the harness runs every module whatever it imports.
+    #[serde(default)]
+    #[allow(dead_code)]
+    wasi_functions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum Operation {
+    Run {
+        #[serde(default)]
+        args: Vec<String>,
+        #[serde(default)]
+        env: BTreeMap<String, String>,
+        #[serde(default)]
+        dirs: Vec<String>,
+    },
+    Wait {
+        #[serde(default)]
+        exit_code: i32,
+    },
+    Read {
+        id: String,
+        payload: String,
+    },
+}
+
+/// Whether `dir` holds wasi-testsuite tests (any `*.wasm` directly inside).
+pub fn is_suite_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).any(|e| e.path().extension().is_some_and(|x| x == "wasm")))
+        .unwrap_or(false)
+}
+
+/// The suite's name: `manifest.json`'s `name`, else the directory's name.
+fn suite_name(dir: &Path) -> String {
+    #[derive(Deserialize)]
+    struct Manifest {
+        name: String,
+    }
+    std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
+        .map(|m| m.name)
+        .unwrap_or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+}
+
+/// Removes the suite's `*.cleanup` leftovers, then lists one case per module.
+pub fn plan_suite(dir: &Path) -> Result<Vec<Case>, HarnessError> {
+    remove_cleanup(dir);
+    let group = suite_name(dir);
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| HarnessError::NoInput { path: dir.display().to_string(), reason: crate::util::io_reason(&e) })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    modules.sort();
+    modules.iter().map(|module| plan_module(module, &group)).collect()
+}
+
+/// One module and its `NAME.json` (default: exit 0) as a case.
+pub fn plan_module(module: &Path, group: &str) -> Result<Case, HarnessError> {
+    let name = module.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let spec = load_spec(&module.with_extension("json"))?;
+    Ok(Case {
+        name: format!("{group}/{name}"),
+        group: group.to_string(),
+        kind: CaseKind::Suite(Box::new(SuiteCase { module: module.to_path_buf(), spec })),
+    })
+}
+
+pub fn load_spec(path: &Path) -> Result<SuiteSpec, HarnessError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SuiteSpec::default()),
+        Err(e) => return Err(HarnessError::NoInput { path: path.display().to_string(), reason: crate::util::io_reason(&e) }),
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    parse_spec(&text, base).map_err(|reason| HarnessError::BadSpec { path: path.display().to_string(), reason })
+}
+
+pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
+    let json: FlatJson = serde_json::from_str(text).map_err(|e| crate::util::one_line(&e.to_string()))?;
+    let mut spec = SuiteSpec {
+        args: json.args,
+        env: json.env.into_iter().collect(),
+        dirs: resolve_dirs(&json.dirs, base)?,
+        exit_code: json.exit_code,
+        stdout: json.stdout,
+        stderr: json.stderr,
+        reads: BTreeMap::new(),
+    };
+    let mut runs = 0;
+    for op in json.operations {
+        match op {
+            Operation::Run { args, env, dirs } => {
+                runs += 1;
+                spec.args = args;
+                spec.env = env.into_iter().collect();
+                spec.dirs = resolve_dirs(&dirs, base)?;
+            }
+            Operation::Wait { exit_code } => spec.exit_code = exit_code,
+            Operation::Read { id, payload } => {
+                if id != "stdout" && id != "stderr" {
+                    return Err(format!("`read` of `{id}`: only stdout and stderr can be read"));
+                }
+                spec.reads.entry(id).or_default().push_str(&payload);
+            }
+        }
+    }
+    if runs > 1 {
+        return Err("more than one `run` operation".into());
+    }
+    Ok(spec)
+}
+
+/// Host paths for `dirs`: relative, inside the test's directory, and existing.
+fn resolve_dirs(dirs: &[String], base: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    dirs.iter()
+        .map(|dir| {
+            let rel = Path::new(dir);
+            let escapes = rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+            if dir.is_empty() || escapes {
+                return Err(format!("dir `{dir}` must be a relative path inside the test's directory"));
+            }
+            let host = base.join(rel);
+            if !host.is_dir() {
+                return Err(format!("dir `{dir}` does not exist in {}", base.display()));
+            }
+            Ok((host, dir.clone()))
+        })
+        .collect()
+}
+
+fn remove_cleanup(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        if path.extension().is_some_and(|x| x == "cleanup") {
+            let _ = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        } else if is_dir {
+            remove_cleanup(&path);
+        }
+    }
+}
+
+/// Every way the run's output fails the spec.
+pub fn check(spec: &SuiteSpec, exit: Option<i32>, stdout: &str, stderr: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if exit != Some(spec.exit_code) {
+        let got = exit.map(|c| format!("exit {c}")).unwrap_or_else(|| "no exit status".into());
+        problems.push(format!("expected exit {}, got {got}", spec.exit_code));
+    }
+    for (stream, want, got) in [("stdout", &spec.stdout, stdout), ("stderr", &spec.stderr, stderr)] {
+        if let Some(want) = want.as_ref().filter(|w| w.as_str() != got) {
+            problems.push(format!("{stream} is {:?}, expected {want:?}", crate::util::one_line(got)));
+        }
+    }
+    for (stream, prefix) in &spec.reads {
+        let got = if stream == "stdout" { stdout } else { stderr };
+        if !got.starts_with(prefix.as_str()) {
+            problems.push(format!("{stream} does not start with {prefix:?}"));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_form() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("fs-tests.dir")).unwrap();
+        let spec = parse_spec(
+            r#"{"args": ["x"], "env": {"A": "1"}, "dirs": ["fs-tests.dir"], "exit_code": 3, "stdout": "hi\n"}"#,
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(spec.args, ["x"]);
+        assert_eq!(spec.exit_code, 3);
+        assert_eq!(spec.dirs[0].1, "fs-tests.dir");
+        assert!(check(&spec, Some(3), "hi\n", "").is_empty());
+        assert_eq!(check(&spec, Some(0), "ho\n", "").len(), 2);
+    }
+
+    #[test]
+    fn operation_form() {
+        let spec = parse_spec(
+            r#"{"operations": [{"type": "run", "args": ["a"]}, {"type": "read", "id": "stdout", "payload": "he"},
+               {"type": "read", "id": "stdout", "payload": "llo"}, {"type": "wait", "exit_code": 1}]}"#,
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(spec.args, ["a"]);
+        assert_eq!(spec.exit_code, 1);
+        assert!(check(&spec, Some(1), "hello world", "").is_empty());
+        assert!(!check(&spec, Some(1), "help", "").is_empty());
+    }
+
+    #[test]
+    fn rejects_escaping_dirs_and_bad_json() {
+        for bad in [r#"{"dirs": ["../etc"]}"#, r#"{"dirs": ["/etc"]}"#, r#"{"exit_code": "zero"}"#, "{", r#"{"operations": [{"type": "jump"}]}"#] {
+            assert!(parse_spec(bad, Path::new(".")).is_err(), "{bad}");
+        }
+    }
+}

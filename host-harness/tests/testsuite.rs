@@ -1,0 +1,87 @@
+//! `wasix-harness test DIR` on a directory in the wasi-testsuite layout.
+
+mod common;
+
+use common::*;
+
+const HELLO: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (call $proc_exit (i32.const EXIT))))"#;
+
+fn module(exit: i32) -> Vec<u8> {
+    wat::parse_str(HELLO.replace("EXIT", &exit.to_string())).unwrap()
+}
+
+#[test]
+fn a_wasi_testsuite_directory_runs_with_both_spec_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("my-suite");
+    std::fs::create_dir(&suite).unwrap();
+    std::fs::write(suite.join("manifest.json"), r#"{"name": "demo"}"#).unwrap();
+    std::fs::write(suite.join("hello.wasm"), module(0)).unwrap();
+    std::fs::write(suite.join("hello.json"), r#"{"stdout": "hello\n"}"#).unwrap();
+    std::fs::write(suite.join("three.wasm"), module(3)).unwrap();
+    std::fs::write(
+        suite.join("three.json"),
+        r#"{"operations": [{"type": "run", "args": ["x"]}, {"type": "read", "id": "stdout", "payload": "hel"}, {"type": "wait", "exit_code": 3}]}"#,
+    )
+    .unwrap();
+    std::fs::write(suite.join("nospec.wasm"), module(0)).unwrap();
+    std::fs::write(suite.join("wrong.wasm"), module(1)).unwrap();
+    std::fs::write(suite.join("wrong.json"), r#"{"exit_code": 0}"#).unwrap();
+    std::fs::write(suite.join("left-over.cleanup"), "old output").unwrap();
+
+    let out = run_harness(&["test", "--message-format", "json", suite.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
+    assert!(!suite.join("left-over.cleanup").exists(), "*.cleanup files are removed first");
+    let events: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let verdict = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["name"] == name && e["event"] != "started")
+            .map(|e| e["event"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no result for {name}: {events:?}"))
+    };
+    assert_eq!(verdict("demo/hello"), "passed");
+    assert_eq!(verdict("demo/three"), "passed");
+    assert_eq!(verdict("demo/nospec"), "passed");
+    assert_eq!(verdict("demo/wrong"), "failed");
+    let suite_event = events.last().unwrap();
+    assert_eq!((suite_event["passed"].as_u64(), suite_event["failed"].as_u64()), (Some(3), Some(1)));
+}
+
+#[test]
+fn a_malformed_spec_is_one_line_with_status_78() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.wasm"), module(0)).unwrap();
+    std::fs::write(dir.path().join("t.json"), r#"{"dirs": ["../../etc"]}"#).unwrap();
+    let out = run_harness(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("inside the test's directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn partitions_split_a_suite_without_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..7 {
+        std::fs::write(dir.path().join(format!("t{i}.wasm")), module(0)).unwrap();
+    }
+    let mut seen = Vec::new();
+    for k in 1..=3 {
+        let out = run_harness(&["test", "--list", "--partition", &format!("hash:{k}/3"), dir.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        seen.extend(stdout(&out).lines().map(str::to_string));
+    }
+    seen.sort();
+    assert_eq!(seen.len(), 7, "{seen:?}");
+    seen.dedup();
+    assert_eq!(seen.len(), 7, "{seen:?}");
+}
