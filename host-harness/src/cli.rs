@@ -68,6 +68,9 @@ pub struct GuestArgs {
     /// $XDG_CACHE_HOME/wasix-harness, else ~/.cache/wasix-harness].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Cap on the guest's linear memory (bytes, or with K/M/G); past it allocations fail.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub memory_limit: u64,
 }
 
 impl GuestArgs {
@@ -125,6 +128,7 @@ pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
         env: args.guest.env.clone(),
         dirs: args.guest.dirs.clone(),
         cache: args.guest.cache(),
+        memory_limit: Some(args.guest.memory_limit),
     };
     let report = watchdog::run(&Request {
         spec,
@@ -147,6 +151,7 @@ pub fn exec(args: ExecArgs) -> i32 {
         env: args.guest.env.clone(),
         dirs: args.guest.dirs.clone(),
         cache: args.guest.cache(),
+        memory_limit: Some(args.guest.memory_limit),
     };
     let outcome = engine::run(&spec, guest_output(&args.report));
     let written = serde_json::to_vec(&outcome)
@@ -215,6 +220,19 @@ pub fn parse_secs(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// `4096`, `64K`, `512M`, `1G` (binary multiples).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let (digits, shift) = match upper.trim_end_matches('B').chars().last() {
+        Some('K') => (&upper[..upper.trim_end_matches('B').len() - 1], 10),
+        Some('M') => (&upper[..upper.trim_end_matches('B').len() - 1], 20),
+        Some('G') => (&upper[..upper.trim_end_matches('B').len() - 1], 30),
+        _ => (upper.trim_end_matches('B'), 0),
+    };
+    let value: u64 = digits.trim().parse().map_err(|_| format!("`{text}` is not a size like 4096, 64K, 512M or 1G"))?;
+    value.checked_shl(shift).filter(|v| *v > 0 && *v <= 4 << 30).ok_or_else(|| format!("`{text}` is not between 1 byte and 4G"))
+}
+
 fn parse_env(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
@@ -244,6 +262,17 @@ mod tests {
         assert!(parse_secs("0").is_err());
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("soon").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert_eq!(parse_size("64K").unwrap(), 64 << 10);
+        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
+        assert_eq!(parse_size("1G").unwrap(), 1 << 30);
+        assert!(parse_size("5G").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
     }
 
     #[test]

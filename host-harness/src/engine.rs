@@ -24,6 +24,9 @@ use crate::trap_recorder::TrapRecorder;
 /// The wasmer release line the harness embeds (kept in step with Cargo.toml).
 pub const WASMER_VERSION: &str = "7.4";
 
+/// The default cap on a guest's linear memory: what wasm32-wasmer-wasi modules declare.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
+
 /// Everything needed to run one module once.
 #[derive(Clone, Debug, Default)]
 pub struct RunSpec {
@@ -35,6 +38,8 @@ pub struct RunSpec {
     pub dirs: Vec<(PathBuf, String)>,
     /// Compiled-module cache; `None` compiles every time.
     pub cache: Option<PathBuf>,
+    /// Upper bound on the guest's linear memory, in bytes; `None` keeps the module's own.
+    pub memory_limit: Option<u64>,
 }
 
 /// Where the guest's stdout and stderr go (the engine's caller decides; by default wasmer's
@@ -100,14 +105,18 @@ fn check_runnable(module: &Module) -> Result<(), String> {
     Ok(())
 }
 
-/// The engine every run uses: Cranelift, wasmer's default compiler.
-pub fn engine() -> Engine {
-    wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::default()).engine().into()
+/// The engine every run uses: Cranelift, wasmer's default compiler, with the memory cap.
+pub fn engine(memory_limit: Option<u64>) -> Engine {
+    let mut engine: Engine = wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::default()).engine().into();
+    if let Some(limit) = memory_limit {
+        crate::memory_limit::apply(&mut engine, limit);
+    }
+    engine
 }
 
 /// Runs the module to its end in this process and says how it ended.
 pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
-    let engine = engine();
+    let engine = engine(spec.memory_limit);
     let cache = spec.cache.as_deref().map(ModuleCache::new);
     let (module, hash) = match load_module(&engine, &spec.module, cache.as_ref()) {
         Ok(loaded) => loaded,

@@ -21,6 +21,8 @@ pub struct ExecOptions {
     /// Bytes of each output stream kept per run.
     pub capture_limit: usize,
     pub cache: Option<PathBuf>,
+    /// Cap on each guest's linear memory, in bytes.
+    pub memory_limit: u64,
     /// A run still going after this long is named as slow while it runs.
     pub slow_after: Duration,
 }
@@ -233,6 +235,7 @@ fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
             env: Vec::new(),
             dirs: Vec::new(),
             cache: opts.cache.clone(),
+            memory_limit: Some(opts.memory_limit),
         },
         timeout: opts.default_timeout,
         stdin: Stdin::Null,
@@ -293,6 +296,7 @@ fn run_suite_case(case: &Case, t: &crate::testsuite::SuiteCase, opts: &ExecOptio
             env: t.spec.env.clone(),
             dirs: t.spec.dirs.clone(),
             cache: opts.cache.clone(),
+            memory_limit: Some(opts.memory_limit),
         },
         timeout: opts.default_timeout,
         stdin: Stdin::Null,
@@ -343,6 +347,7 @@ fn run_variant(
             env,
             dirs,
             cache: opts.cache.clone(),
+            memory_limit: Some(opts.memory_limit),
         },
         timeout: exp.timeout(opts.default_timeout),
         stdin: match (&exp.stdin, exp.stdin_open) {

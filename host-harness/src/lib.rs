@@ -14,6 +14,7 @@ pub mod guest_build;
 pub mod guest_stdio;
 pub mod libtest;
 pub mod libtest_runner;
+pub mod memory_limit;
 pub mod module_cache;
 pub mod outcome;
 pub mod plan;

@@ -158,6 +158,7 @@ fn run_module(module: &Path, args: Vec<String>, timeout: Duration, cache: Option
             env: vec![("RUSTC_BOOTSTRAP".into(), "1".into())],
             dirs: Vec::new(),
             cache: cache.map(Path::to_path_buf),
+            memory_limit: Some(crate::engine::DEFAULT_MEMORY_LIMIT),
         },
         timeout,
         stdin: Stdin::Null,

@@ -35,6 +35,7 @@ pub fn run(module: &Path, args: &TestArgs, timeout: Duration, cache: Option<&Pat
         fail_fast: false,
         capture_limit: 16 << 20,
         cache: cache.map(Path::to_path_buf),
+        memory_limit: crate::engine::DEFAULT_MEMORY_LIMIT,
         slow_after: Duration::from_secs(60),
     };
     println!("\nrunning {} tests (each in its own wasmer instance)", cases.len());

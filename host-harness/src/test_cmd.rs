@@ -93,6 +93,9 @@ pub struct TestArgs {
     /// checkout, else in the crate].
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
+    /// Cap on each guest's linear memory (bytes, or with K/M/G).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::cli::parse_size)]
+    pub memory_limit: u64,
     /// Compile every module instead of using the compiled-module cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -135,6 +138,7 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
         fail_fast: args.fail_fast && !args.no_fail_fast,
         capture_limit: args.capture_limit,
         cache: cache_dir(&args),
+        memory_limit: args.memory_limit,
         slow_after: args.slow,
     };
     let mut people = Human::new(cases.len());

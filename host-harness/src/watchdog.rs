@@ -189,6 +189,9 @@ fn child_args(cmd: &mut Command, spec: &RunSpec) {
     for (host, guest) in &spec.dirs {
         cmd.arg("--dir").arg(format!("{}::{guest}", host.display()));
     }
+    if let Some(limit) = spec.memory_limit {
+        cmd.arg("--memory-limit").arg(limit.to_string());
+    }
     match &spec.cache {
         Some(dir) => cmd.arg("--cache-dir").arg(dir),
         None => cmd.arg("--no-cache"),

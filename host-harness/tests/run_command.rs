@@ -121,3 +121,11 @@ fn help_explains_the_statuses() {
     assert!(help.contains("--timeout"), "{help}");
     assert!(help.contains("124"), "{help}");
 }
+
+#[test]
+fn the_memory_cap_turns_a_memory_bomb_into_an_allocation_failure() {
+    let out = run(&scenario("limit_memory_bomb"), &["--memory-limit", "256M"]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(stderr(&out).contains("memory allocation of 67108864 bytes failed"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("allocated"), "{}", stdout(&out));
+}
