@@ -18,8 +18,8 @@
 //! nothing, [`exit`] is [`std::process::exit`]), so the same code builds and runs natively.
 //!
 //! # What the hook guarantees on WASIX
-//! * The message is std's own (or your earlier hook's output), written with a single write, so
-//!   concurrent panics never cut each other's messages.
+//! * The message is std's own, written with a single write, so concurrent panics never cut
+//!   each other's messages. A hook you set before installing runs first, unchanged, instead.
 //! * The process exits exactly once, with the configured status, even when many threads panic
 //!   together; threads that panic later print their message and wait for the exit.
 //! * It takes no lock that another thread can hold forever. Text already written to stdout is
@@ -35,7 +35,7 @@
 //! `wasix` toolchain links the shim into every guest, whether or not it uses this crate.
 #![cfg_attr(
     all(target_os = "wasi", not(wasix_panic_exit_bare)),
-    feature(internal_output_capture)
+    feature(internal_output_capture, ptr_metadata)
 )]
 #![warn(missing_docs)]
 

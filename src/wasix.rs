@@ -3,12 +3,13 @@
 //! Why each step is the way it is:
 //!
 //! * **Capture, then one write.** std's default hook writes a message of more than 512 bytes
-//!   in pieces, and a user's hook may `eprintln!` several times. If another thread ends the
-//!   process between two pieces, the message is cut. We route the earlier hook's output into a
-//!   buffer with std's output capture (the mechanism libtest uses) and write the buffer with a
-//!   single `fd_write`: a message is either whole or absent. This also puts the message on the
-//!   real fd 2 when libtest captures the thread's output, since the process ends before libtest
-//!   could print what it captured.
+//!   in pieces. If another thread ends the process between two pieces, the message is cut. We
+//!   route std's message into a buffer with std's output capture (the mechanism libtest uses)
+//!   and write the buffer with a single `fd_write`: a message is either whole or absent. This
+//!   also puts the message on the real fd 2 when libtest captures the thread's output, since
+//!   the process ends before libtest could print what it captured. A hook the program set
+//!   before installing runs as it is: it may print to stdout or a log, and capturing would
+//!   move that output to stderr.
 //! * **First panic exits, later ones wait.** `EXITING` is claimed with one atomic swap. The
 //!   winner exits; every other panicking thread prints its own message (whole) and parks until
 //!   the process is gone. So the process exits exactly once, with the winner's status.
@@ -37,23 +38,43 @@ pub(crate) fn install(config: Config) -> bool {
     let mut installed_now = false;
     INSTALLED.get_or_init(|| {
         // `take_hook` resets the hook to std's default, so a second call hands us the default
-        // itself: that is what prints the message when `run_previous_hook(false)`.
+        // itself: that is what prints the message when there is no earlier hook to run.
         let previous = panic::take_hook();
         let default = panic::take_hook();
-        let message_hook: Hook = if config.runs_previous_hook() { previous } else { default };
-        panic::set_hook(Box::new(move |info| on_panic(&config, &message_hook, info)));
+        // Both are std's boxed `default_hook` (same vtable) when no hook was set before.
+        let previous_is_default = std::ptr::metadata(&*previous as *const _) == std::ptr::metadata(&*default as *const _);
+        let hook = if config.runs_previous_hook() && !previous_is_default {
+            // A user's hook prints where it likes (stdout, a log): run it as it is.
+            MessageHook { hook: previous, capture: false }
+        } else {
+            MessageHook { hook: default, capture: true }
+        };
+        panic::set_hook(Box::new(move |info| on_panic(&config, &hook, info)));
         installed_now = true;
     });
     installed_now
 }
 
-fn on_panic(config: &Config, message_hook: &Hook, info: &PanicHookInfo<'_>) -> ! {
-    let message = capture_output(|| message_hook(info));
-    let first = claim_exit();
-    match config.get_message_target() {
-        MessageTarget::Stderr => write_all(2, &message),
-        MessageTarget::Stdout => write_all(1, &message),
-        MessageTarget::Discard => {}
+/// What prints the message: std's default hook (captured and written once) or the hook the
+/// program set before installing (run unchanged).
+struct MessageHook {
+    hook: Hook,
+    capture: bool,
+}
+
+fn on_panic(config: &Config, message: &MessageHook, info: &PanicHookInfo<'_>) -> ! {
+    let first;
+    if message.capture {
+        let text = capture_output(|| (message.hook)(info));
+        first = claim_exit();
+        match config.get_message_target() {
+            MessageTarget::Stderr => write_all(2, &text),
+            MessageTarget::Stdout => write_all(1, &text),
+            MessageTarget::Discard => {}
+        }
+    } else {
+        (message.hook)(info);
+        first = claim_exit();
     }
     if first {
         std::process::exit(config.get_exit_code())
