@@ -71,13 +71,24 @@ pub struct Report {
     pub stderr: Captured,
 }
 
+static CHILD_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The `wasix-harness` binary that hosts guests, for callers that are not that binary
+/// themselves (tests, benchmarks); by default the running executable.
+pub fn set_child_binary(path: PathBuf) {
+    let _ = CHILD_BINARY.set(path);
+}
+
 /// Runs the request to its end: the guest exits, traps, fails to start, or is killed at the
 /// timeout. Errors only when the child process cannot be started at all.
 pub fn run(req: &Request) -> Result<Report, HarnessError> {
     let report_file = tempfile::NamedTempFile::new()
         .map_err(|e| HarnessError::Internal(format!("cannot create a report file: {e}")))?;
-    let exe = std::env::current_exe()
-        .map_err(|e| HarnessError::Internal(format!("cannot find the harness binary: {e}")))?;
+    let exe = match CHILD_BINARY.get() {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| HarnessError::Internal(format!("cannot find the harness binary: {e}")))?,
+    };
     let mut cmd = Command::new(exe);
     cmd.arg("__exec").arg("--report").arg(report_file.path());
     child_args(&mut cmd, &req.spec);

@@ -12,6 +12,11 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
 }
 
+/// Library-level runs (watchdog::run) start guests with the real harness binary.
+pub fn use_harness_binary() {
+    wasix_harness::watchdog::set_child_binary(env!("CARGO_BIN_EXE_wasix-harness").into());
+}
+
 pub fn harness() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasix-harness"));
     cmd.env("WASIX_HARNESS_CACHE", repo().join("target").join("harness-test-cache"));

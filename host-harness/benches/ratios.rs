@@ -1,0 +1,227 @@
+//! `cargo bench --bench ratios` (or `scripts/bench`): every figure is a ratio of two things
+//! measured side by side in the same run, alternating, so machine noise hits both sides.
+//! Prints a table and writes it, with the date and the machine, to docs/benchmarks.md.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use wasix_harness::engine::{self, GuestOutput, RunSpec};
+use wasix_harness::guest_build::{self, BuildOptions, Variant};
+use wasix_harness::watchdog::{self, Output, Request, Stdin};
+
+const ROUNDS: usize = 15;
+
+struct Row {
+    what: String,
+    a: String,
+    b: String,
+    ratio: f64,
+    target: String,
+}
+
+fn main() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let scenarios = repo.join("guest-tests/scenarios");
+    let opts = BuildOptions { target_root: repo.join("target/guests"), toolchain: "wasix".into() };
+    eprintln!("bench: building guest-tests/scenarios (wasix and bare)");
+    let wasix = guest_build::build(&scenarios, Variant::Wasix, &opts).expect("wasix build");
+    let bare = guest_build::build(&scenarios, Variant::Bare, &opts).expect("bare build");
+    let module = |name: &str| wasix.iter().find(|b| b.name == name).unwrap_or_else(|| panic!("no {name}")).executable.clone();
+    let bare_module = |name: &str| bare.iter().find(|b| b.name == name).unwrap_or_else(|| panic!("no {name}")).executable.clone();
+    watchdog::set_child_binary(repo.join("target/host/release/wasix-harness"));
+    let cache = tempfile::tempdir().unwrap();
+    let cached = Some(cache.path().to_path_buf());
+    let mut rows = Vec::new();
+
+    // 1. panic -> exit latency, through the harness as users run it.
+    eprintln!("bench: panic->exit latency");
+    let run = |m: &Path, args: &[&str]| -> Duration {
+        let report = watchdog::run(&request(m, args, cached.clone())).expect("run");
+        report.duration
+    };
+    let (seed, hello) = alternate(|| run(&module("seed"), &[]), || run(&module("hello"), &[]));
+    rows.push(ratio_row("panic->exit: seed (crate) vs hello world", seed, hello, "<= 1.05x"));
+    let (seed, hello_thread) = alternate(|| run(&module("seed"), &[]), || run(&module("hello_thread"), &[]));
+    rows.push(ratio_row("panic->exit: seed (crate) vs hello with one thread", seed, hello_thread, "(context)"));
+
+    // 2. the crate's cost.
+    eprintln!("bench: install cost and workload");
+    let probe = |m: &Path, args: &[&str], key: &str| -> f64 {
+        let report = watchdog::run(&request(m, args, cached.clone())).expect("run");
+        parse_field(&report.stdout.text(), key).unwrap_or_else(|| panic!("{key} missing in {:?}", report.stdout.text()))
+    };
+    let first: Vec<f64> = (0..ROUNDS).map(|_| probe(&module("bench_install"), &[], "first_install_ns")).collect();
+    let repeat: Vec<f64> = (0..ROUNDS).map(|_| probe(&module("bench_install"), &[], "repeat_install_ns")).collect();
+    rows.push(Row {
+        what: "install(): first call / later calls (in the guest)".into(),
+        a: format!("{:.0} ns", median(first.clone())),
+        b: format!("{:.1} ns", median(repeat)),
+        ratio: f64::NAN,
+        target: "well under 1 µs".into(),
+    });
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for _ in 0..ROUNDS {
+        with.push(probe(&module("bench_workload"), &["install"], "workload_ns"));
+        without.push(probe(&module("bench_workload"), &["plain"], "workload_ns"));
+    }
+    let (w, wo) = (median(with), median(without));
+    rows.push(Row {
+        what: "4-thread workload with install() vs without".into(),
+        a: format!("{:.2} ms", w / 1e6),
+        b: format!("{:.2} ms", wo / 1e6),
+        ratio: w / wo,
+        target: "no measurable difference".into(),
+    });
+    let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let (with_crate, shim_only, bare_size) =
+        (size(module("seed")), size(module("seed_no_install")), size(bare_module("seed_no_install")));
+    rows.push(Row {
+        what: "release size: seed with install() vs without (both with the shim)".into(),
+        a: format!("{with_crate} B"),
+        b: format!("{shim_only} B"),
+        ratio: with_crate as f64 / shim_only as f64,
+        target: format!("delta {} B <= 4096 B", with_crate as i64 - shim_only as i64),
+    });
+    rows.push(Row {
+        what: "release size: runtime shim (seed_no_install) vs bare build".into(),
+        a: format!("{shim_only} B"),
+        b: format!("{bare_size} B"),
+        ratio: shim_only as f64 / bare_size as f64,
+        target: format!("delta {} B (context)", shim_only as i64 - bare_size as i64),
+    });
+
+    // 3. the harness.
+    eprintln!("bench: harness suite runs (cold vs warm cache, jobs)");
+    let harness = repo.join("target/host/release/wasix-harness");
+    let suite = |cache_dir: &Path, jobs: &str| -> Duration {
+        let started = Instant::now();
+        let out = Command::new(&harness)
+            .args(["test", "--no-native", "--no-bare", "--skip", "hang", "--skip", "deadlock", "--skip", "bench_", "--jobs", jobs])
+            .arg("--cache-dir")
+            .arg(cache_dir)
+            .arg(&scenarios)
+            .output()
+            .expect("harness runs");
+        assert!(out.status.success(), "suite failed:\n{}", String::from_utf8_lossy(&out.stdout));
+        started.elapsed()
+    };
+    let mut cold = Vec::new();
+    let mut warm = Vec::new();
+    for _ in 0..3 {
+        let fresh = tempfile::tempdir().unwrap();
+        cold.push(suite(fresh.path(), "2").as_secs_f64());
+        warm.push(suite(fresh.path(), "2").as_secs_f64());
+    }
+    let (c, w) = (median(cold), median(warm));
+    rows.push(Row {
+        what: "suite run: cold (empty module cache) vs warm".into(),
+        a: format!("{c:.2} s"),
+        b: format!("{w:.2} s"),
+        ratio: c / w,
+        target: ">= 5x".into(),
+    });
+    let jobs_n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string();
+    let (one, n) = alternate_n(3, || suite(cache.path(), "1"), || suite(cache.path(), &jobs_n));
+    rows.push(ratio_row(&format!("warm suite run: --jobs 1 vs --jobs {jobs_n}"), one, n, "(context)"));
+
+    let devnull = || std::fs::OpenOptions::new().write(true).open("/dev/null").ok();
+    let in_process = || -> Duration {
+        let started = Instant::now();
+        let spec = spec(&module("hello"), &[], cached.clone());
+        engine::run(&spec, GuestOutput { stdout: devnull(), stderr: devnull() });
+        started.elapsed()
+    };
+    let (harnessed, bare_call) = alternate(|| run(&module("hello"), &[]), in_process);
+    rows.push(ratio_row("one run: harness (child process, watchdog) vs run_wasm in-process", harnessed, bare_call, "<= 1.1x"));
+
+    let table = render(&rows);
+    println!("{table}");
+    let doc = format!(
+        "# Benchmarks\n\nGenerated by `scripts/bench` (`cargo bench --bench ratios` in host-harness/) on {}, {}.\n\
+         Every ratio compares two things measured alternately in the same run ({ROUNDS} rounds, medians), \
+         so load on the machine affects both sides.\n\n{table}",
+        today(),
+        machine()
+    );
+    std::fs::create_dir_all(repo.join("docs")).unwrap();
+    std::fs::write(repo.join("docs/benchmarks.md"), doc).unwrap();
+    eprintln!("bench: wrote docs/benchmarks.md");
+}
+
+fn spec(module: &Path, args: &[&str], cache: Option<PathBuf>) -> RunSpec {
+    RunSpec {
+        module: module.to_path_buf(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        env: Vec::new(),
+        dirs: Vec::new(),
+        cache,
+        memory_limit: Some(engine::DEFAULT_MEMORY_LIMIT),
+    }
+}
+
+fn request(module: &Path, args: &[&str], cache: Option<PathBuf>) -> Request {
+    Request {
+        spec: spec(module, args, cache),
+        timeout: Duration::from_secs(30),
+        stdin: Stdin::Null,
+        output: Output::Capture { limit: 1 << 20 },
+    }
+}
+
+fn alternate(a: impl FnMut() -> Duration, b: impl FnMut() -> Duration) -> (f64, f64) {
+    alternate_n(ROUNDS, a, b)
+}
+
+fn alternate_n(rounds: usize, mut a: impl FnMut() -> Duration, mut b: impl FnMut() -> Duration) -> (f64, f64) {
+    a();
+    b(); // warm-up: caches, page cache
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for _ in 0..rounds {
+        xs.push(a().as_secs_f64());
+        ys.push(b().as_secs_f64());
+    }
+    (median(xs), median(ys))
+}
+
+fn ratio_row(what: &str, a: f64, b: f64, target: &str) -> Row {
+    Row { what: what.into(), a: format!("{:.2} ms", a * 1e3), b: format!("{:.2} ms", b * 1e3), ratio: a / b, target: target.into() }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[xs.len() / 2]
+}
+
+fn parse_field(text: &str, key: &str) -> Option<f64> {
+    text.split_whitespace().find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+}
+
+fn render(rows: &[Row]) -> String {
+    let mut out = String::from("| measurement | A | B | A / B | target |\n|---|---|---|---|---|\n");
+    for r in rows {
+        let ratio = if r.ratio.is_nan() { "-".to_string() } else { format!("{:.3}", r.ratio) };
+        out.push_str(&format!("| {} | {} | {} | {} | {} |\n", r.what, r.a, r.b, ratio, r.target));
+    }
+    out
+}
+
+fn today() -> String {
+    Command::new("date").arg("+%Y-%m-%d").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok()))
+        .map(|kb| format!("{} GiB", kb / (1 << 20)))
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores, {mem}")
+}
