@@ -43,8 +43,8 @@ impl Config {
         Self { exit_code: PANIC_EXIT_CODE, run_previous_hook: true, message: MessageTarget::Stderr }
     }
 
-    /// The process exit status after a panic (WASI keeps the low 8 bits' meaning for shells;
-    /// wasmer reports the value as given).
+    /// The process exit status after a panic. As on POSIX, a host sees its low 8 bits
+    /// (`exit_code(300)` is reported as 44).
     ///
     /// ```
     /// let config = wasix_panic_exit::Config::new().exit_code(3);

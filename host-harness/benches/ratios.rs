@@ -130,7 +130,7 @@ fn main() {
     let in_process = || -> Duration {
         let started = Instant::now();
         let spec = spec(&module("hello"), &[], cached.clone());
-        engine::run(&spec, GuestOutput { stdout: devnull(), stderr: devnull() });
+        engine::run(&spec, GuestOutput { stdout: devnull(), stderr: devnull(), exit_guard: None });
         started.elapsed()
     };
     let (harnessed, bare_call) = alternate(|| run(&module("hello"), &[]), in_process);

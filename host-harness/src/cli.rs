@@ -144,7 +144,7 @@ pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
 
 /// The watchdog's child: run the module here, write the outcome, and leave at once. Exiting
 /// with `std::process::exit` (instead of returning) ends guest threads that are still alive.
-pub fn exec(args: ExecArgs) -> i32 {
+pub fn exec(args: ExecArgs) -> ! {
     let spec = RunSpec {
         module: args.module,
         args: args.args,
@@ -153,10 +153,18 @@ pub fn exec(args: ExecArgs) -> i32 {
         cache: args.guest.cache(),
         memory_limit: Some(args.guest.memory_limit),
     };
-    let outcome = engine::run(&spec, guest_output(&args.report));
-    let written = serde_json::to_vec(&outcome)
+    let mut output = guest_output(&args.report);
+    let report = args.report.clone();
+    output.exit_guard = Some(std::sync::Arc::new(move |outcome| finish_exec(&report, &outcome)));
+    let outcome = engine::run(&spec, output);
+    finish_exec(&args.report, &outcome)
+}
+
+/// Writes the outcome for the watchdog and ends this process (and any guest thread in it).
+fn finish_exec(report: &std::path::Path, outcome: &crate::outcome::Outcome) -> ! {
+    let written = serde_json::to_vec(outcome)
         .map_err(std::io::Error::other)
-        .and_then(|json| std::fs::write(&args.report, json));
+        .and_then(|json| std::fs::write(report, json));
     if let Err(e) = written {
         eprintln!("wasix-harness: cannot write the run report: {e}");
     }
@@ -175,6 +183,7 @@ fn guest_output(report: &std::path::Path) -> engine::GuestOutput {
     let output = engine::GuestOutput {
         stdout: dup(std::io::stdout().as_fd()),
         stderr: dup(std::io::stderr().as_fd()),
+        exit_guard: None,
     };
     if output.stderr.is_some() {
         if let Ok(log) = std::fs::File::create(crate::watchdog::log_path(report)) {

@@ -43,11 +43,13 @@ pub struct RunSpec {
 }
 
 /// Where the guest's stdout and stderr go (the engine's caller decides; by default wasmer's
-/// own stdio of this process).
-#[derive(Debug, Default)]
+/// own stdio of this process), and what ends this process if wasmer does not finish a
+/// requested exit (see [`crate::trap_recorder`]).
+#[derive(Default)]
 pub struct GuestOutput {
     pub stdout: Option<std::fs::File>,
     pub stderr: Option<std::fs::File>,
+    pub exit_guard: Option<crate::trap_recorder::ExitGuard>,
 }
 
 /// Reads, validates and compiles (or loads from the cache) a module.
@@ -61,26 +63,37 @@ pub fn load_module(
         path: shown.clone(),
         reason: crate::util::io_reason(&e),
     })?;
-    let invalid = |reason: String| HarnessError::InvalidModule { path: shown.clone(), reason };
+    load_module_bytes(engine, &bytes, &shown, cache)
+}
+
+/// Validates and compiles module bytes; `shown` names them in errors. Any input gives a
+/// module or a one-line error, never a panic (this is what the `module_load` fuzz target
+/// checks).
+pub fn load_module_bytes(
+    engine: &Engine,
+    bytes: &[u8],
+    shown: &str,
+    cache: Option<&ModuleCache>,
+) -> Result<(Module, ModuleHash), HarnessError> {
+    let invalid = |reason: String| HarnessError::InvalidModule { path: shown.to_string(), reason };
     if bytes.is_empty() {
         return Err(invalid("the file is empty".into()));
     }
     if !bytes.starts_with(b"\0asm") {
         return Err(invalid("it does not start with the wasm magic bytes \\0asm".into()));
     }
-    let hash = ModuleHash::new(&bytes);
-    let module = match cache.and_then(|c| c.load(engine, &bytes)) {
+    let hash = ModuleHash::new(bytes);
+    let module = match cache.and_then(|c| c.load(engine, bytes)) {
         Some(module) => module,
         None => {
-            let module = Module::new(engine, &bytes)
-                .map_err(|e| invalid(crate::util::one_line(&e.to_string())))?;
+            let module = Module::new(engine, bytes).map_err(|e| invalid(crate::util::one_line(&e.to_string())))?;
             if let Some(cache) = cache {
-                cache.store(engine, &bytes, &module);
+                cache.store(engine, bytes, &module);
             }
             module
         }
     };
-    check_runnable(&module).map_err(|reason| HarnessError::NotRunnable { path: shown, reason })?;
+    check_runnable(&module).map_err(|reason| HarnessError::NotRunnable { path: shown.to_string(), reason })?;
     Ok((module, hash))
 }
 
@@ -137,7 +150,7 @@ pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
     let _entered = tokio.enter();
     let mut pluggable = PluggableRuntime::new(Arc::new(TokioTaskManager::new(tokio.handle().clone())));
     pluggable.set_engine(engine);
-    let recorder = TrapRecorder::new(Arc::new(pluggable));
+    let recorder = TrapRecorder::new(Arc::new(pluggable), output.exit_guard.clone());
     let first_trap = recorder.first_trap();
 
     let mut runner = WasiRunner::new();

@@ -135,14 +135,20 @@ impl Expectation {
                 });
             }
         };
-        let bad = |reason: String| HarnessError::BadSpec { path: path.display().to_string(), reason };
-        let exp: Expectation = toml::from_str(&text).map_err(|e| bad(crate::util::one_line(e.message())))?;
+        Self::parse(&text).map_err(|reason| HarnessError::BadSpec { path: path.display().to_string(), reason })
+    }
+
+    /// Parses and checks an expectation file's text; errors are one line.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let exp: Expectation = toml::from_str(text).map_err(|e| crate::util::one_line(e.message()))?;
         if exp.native == NativeParity::Differs && exp.reason.as_deref().unwrap_or("").is_empty() {
-            return Err(bad("`native = \"differs\"` needs a `reason`".into()));
+            return Err("`native = \"differs\"` needs a `reason`".into());
         }
-        if let Some(t) = exp.timeout {
-            if !(t > 0.0 && t <= 3600.0) {
-                return Err(bad(format!("`timeout = {t}` is not between 0 and 3600 seconds")));
+        for (key, value) in [("timeout", exp.timeout), ("within", exp.within)] {
+            if let Some(t) = value {
+                if !(t > 0.0 && t <= 3600.0) {
+                    return Err(format!("`{key} = {t}` is not between 0 and 3600 seconds"));
+                }
             }
         }
         Ok(exp)

@@ -29,6 +29,6 @@ fn dispatch(cli: Cli) -> Result<i32, HarnessError> {
     match cli.command {
         Command::Run(args) => cli::run(args),
         Command::Test(args) => test_cmd::test(args),
-        Command::Exec(args) => Ok(cli::exec(args)),
+        Command::Exec(args) => cli::exec(args),
     }
 }

@@ -190,6 +190,14 @@ fn resolve_dirs(dirs: &[String], base: &Path) -> Result<Vec<(PathBuf, String)>, 
             if !host.is_dir() {
                 return Err(format!("dir `{dir}` does not exist in {}", base.display()));
             }
+            // A symlink must not lead out of the test's directory either.
+            let inside = match (host.canonicalize(), base.canonicalize()) {
+                (Ok(real), Ok(root)) => real.starts_with(root),
+                _ => false,
+            };
+            if !inside {
+                return Err(format!("dir `{dir}` leads outside the test's directory"));
+            }
             Ok((host, dir.clone()))
         })
         .collect()
@@ -261,6 +269,14 @@ mod tests {
         assert_eq!(spec.exit_code, 1);
         assert!(check(&spec, Some(1), "hello world", "").is_empty());
         assert!(!check(&spec, Some(1), "help", "").is_empty());
+    }
+
+    #[test]
+    fn rejects_a_symlink_out_of_the_test_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/", dir.path().join("root.dir")).unwrap();
+        let err = parse_spec(r#"{"dirs": ["root.dir"]}"#, dir.path()).unwrap_err();
+        assert!(err.contains("outside"), "{err}");
     }
 
     #[test]

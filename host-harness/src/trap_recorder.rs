@@ -1,12 +1,21 @@
-//! A wasmer-wasix runtime that remembers the guest's first trap.
+//! A wasmer-wasix runtime that remembers the guest's first trap, and makes sure a process that
+//! asked to end does end.
 //!
 //! wasmer turns a trap into an exit status of its own choosing (45, `ENOEXEC`, for the main
 //! thread; the thread's code for others) and prints the error itself, so the exit status alone
 //! cannot tell "the guest trapped" from "the guest exited with 45". The runtime is told about
-//! every trap through `Runtime::on_taint`; this wrapper records the first one and forwards
-//! everything else to wasmer's own runtime.
+//! every trap, and every non-zero exit, through `Runtime::on_taint`; this wrapper records the
+//! first and forwards everything to wasmer's own runtime.
+//!
+//! The exit guard: in wasmer-wasix 0.704, a thread blocked reading stdin holds the stdin file's
+//! lock, and process teardown waits for that lock to flush the file, so `proc_exit` from any
+//! other thread waits until stdin has data or closes. The guest has asked to end and all its
+//! output is already written (the harness's stdio is synchronous), so once an exit or trap is
+//! known, a grace period later the guard reports it and ends the host process itself.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use wasmer::{Engine, Module};
@@ -21,15 +30,42 @@ use wasmer_wasix::runtime::{DynRuntime, InstantiationState, ModuleInput, TaintRe
 use wasmer_wasix::virtual_net::DynVirtualNetworking;
 use wasmer_wasix::{Runtime, SpawnError};
 
-#[derive(Debug)]
+use crate::outcome::Outcome;
+
+/// Called from the guard thread with the outcome, when the process has not ended on its own
+/// within [`EXIT_GRACE`] of the guest asking it to.
+pub type ExitGuard = Arc<dyn Fn(Outcome) + Send + Sync>;
+
+/// How long wasmer may take to tear a process down after the guest asked it to end.
+pub const EXIT_GRACE: Duration = Duration::from_secs(1);
+
 pub struct TrapRecorder {
     inner: Arc<DynRuntime>,
     trap: Arc<Mutex<Option<String>>>,
+    guard: Option<ExitGuard>,
+    guard_armed: AtomicBool,
+}
+
+impl std::fmt::Debug for TrapRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrapRecorder").field("inner", &self.inner).finish_non_exhaustive()
+    }
 }
 
 impl TrapRecorder {
-    pub fn new(inner: Arc<DynRuntime>) -> Self {
-        Self { inner, trap: Arc::default() }
+    pub fn new(inner: Arc<DynRuntime>, guard: Option<ExitGuard>) -> Self {
+        Self { inner, trap: Arc::default(), guard, guard_armed: AtomicBool::new(false) }
+    }
+
+    fn arm_guard(&self, outcome: Outcome) {
+        let Some(guard) = self.guard.clone() else { return };
+        if self.guard_armed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        std::thread::spawn(move || {
+            std::thread::sleep(EXIT_GRACE);
+            guard(outcome);
+        });
     }
 
     /// Where the first trap's one-line description will appear.
@@ -100,11 +136,17 @@ impl Runtime for TrapRecorder {
         self.inner.resolve_module(input, engine, on_progress)
     }
     fn on_taint(&self, reason: TaintReason) {
-        if let TaintReason::RuntimeError(err) = &reason {
-            let mut trap = self.trap.lock().unwrap_or_else(|p| p.into_inner());
-            if trap.is_none() {
-                *trap = Some(crate::util::one_line(&err.message()));
+        match &reason {
+            TaintReason::RuntimeError(err) => {
+                let message = crate::util::one_line(&err.message());
+                let mut trap = self.trap.lock().unwrap_or_else(|p| p.into_inner());
+                if trap.is_none() {
+                    *trap = Some(message.clone());
+                }
+                self.arm_guard(Outcome::Trapped { message });
             }
+            TaintReason::NonZeroExitCode(code) => self.arm_guard(Outcome::Exited { code: code.raw() }),
+            _ => {}
         }
         self.inner.on_taint(reason);
     }
