@@ -77,6 +77,18 @@ impl GuestArgs {
     pub fn cache(&self) -> Option<PathBuf> {
         if self.no_cache { None } else { self.cache_dir.clone().or_else(ModuleCache::default_dir) }
     }
+
+    /// The run of `module` with `args` in the environment these options describe.
+    pub fn spec(&self, module: PathBuf, args: Vec<String>) -> RunSpec {
+        RunSpec {
+            module,
+            args,
+            env: self.env.clone(),
+            dirs: self.dirs.clone(),
+            cache: self.cache(),
+            memory_limit: Some(self.memory_limit),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -122,14 +134,7 @@ pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
             return crate::libtest_runner::run(&args.module, &test_args, args.timeout, args.guest.cache().as_deref());
         }
     }
-    let spec = RunSpec {
-        module: args.module,
-        args: args.args,
-        env: args.guest.env.clone(),
-        dirs: args.guest.dirs.clone(),
-        cache: args.guest.cache(),
-        memory_limit: Some(args.guest.memory_limit),
-    };
+    let spec = args.guest.spec(args.module, args.args);
     let report = watchdog::run(&Request {
         spec,
         timeout: args.timeout,
@@ -145,14 +150,7 @@ pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
 /// The watchdog's child: run the module here, write the outcome, and leave at once. Exiting
 /// with `std::process::exit` (instead of returning) ends guest threads that are still alive.
 pub fn exec(args: ExecArgs) -> ! {
-    let spec = RunSpec {
-        module: args.module,
-        args: args.args,
-        env: args.guest.env.clone(),
-        dirs: args.guest.dirs.clone(),
-        cache: args.guest.cache(),
-        memory_limit: Some(args.guest.memory_limit),
-    };
+    let spec = args.guest.spec(args.module, args.args);
     let mut output = guest_output(&args.report);
     let report = args.report.clone();
     output.exit_guard = Some(std::sync::Arc::new(move |outcome| finish_exec(&report, &outcome)));

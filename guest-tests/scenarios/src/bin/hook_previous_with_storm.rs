@@ -1,6 +1,7 @@
 // A hook set before install() and 16 threads panicking at once: the custom hook runs in the
 // first thread at least, and the process exits once, with 101.
-use std::sync::{Arc, Barrier};
+#[path = "common/storm.rs"]
+mod storm;
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {
@@ -8,18 +9,5 @@ fn main() {
         eprintln!("custom hook: {msg}");
     }));
     wasix_panic_exit::install();
-    let barrier = Arc::new(Barrier::new(16));
-    let handles: Vec<_> = (0..16)
-        .map(|i| {
-            let barrier = Arc::clone(&barrier);
-            std::thread::spawn(move || {
-                barrier.wait();
-                panic!("storm member {i}");
-            })
-        })
-        .collect();
-    let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
-    for r in results {
-        r.unwrap();
-    }
+    storm::panic_together(16, |i| format!("storm member {i}"));
 }
