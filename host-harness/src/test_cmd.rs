@@ -109,20 +109,11 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from("guest-tests")] } else { args.paths.clone() };
     let human = args.message_format == MessageFormat::Human;
 
-    let mut cases = collect(&paths, &args)?;
+    let cases = collect(&paths, &args)?;
     let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
     let filter = Filter { patterns: args.filters.clone(), exact: args.exact, skip: args.skip.clone() };
-    let keep = select::select(&names, &filter, args.partition);
-    let mut kept = keep.into_iter().peekable();
-    let mut index = 0;
-    cases.retain(|_| {
-        let keep = kept.peek() == Some(&index);
-        if keep {
-            kept.next();
-        }
-        index += 1;
-        keep
-    });
+    let keep: std::collections::HashSet<usize> = select::select(&names, &filter, args.partition).into_iter().collect();
+    let cases: Vec<Case> = cases.into_iter().enumerate().filter(|(i, _)| keep.contains(i)).map(|(_, c)| c).collect();
 
     if args.list {
         for case in &cases {

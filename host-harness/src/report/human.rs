@@ -141,6 +141,7 @@ pub fn table(results: &[CaseResult]) -> String {
     out
 }
 
+/// The time, then the closing counts alone on the last line (the form CI systems read).
 pub fn summary_line(summary: &Summary, took: Duration) -> String {
-    format!("{} (in {})", summary.line(), secs(took))
+    format!("took {}\n{}", secs(took), summary.line())
 }
