@@ -3,6 +3,12 @@
 use crate::PANIC_EXIT_CODE;
 
 /// Where the panic message is written.
+///
+/// ```
+/// use wasix_panic_exit::{Config, MessageTarget};
+/// let quiet = Config::new().message_to(MessageTarget::Discard);
+/// assert_eq!(quiet.get_message_target(), MessageTarget::Discard);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MessageTarget {

@@ -58,10 +58,18 @@ cfg_if::cfg_if! {
 
 /// Exit status of a process ended by a panic: what native Rust reports when a panic reaches
 /// the top of `main` (or `join().unwrap()` re-panics it there).
+///
+/// ```
+/// assert_eq!(wasix_panic_exit::PANIC_EXIT_CODE, 101);
+/// ```
 pub const PANIC_EXIT_CODE: i32 = 101;
 
 /// Exit status of an aborted process: what a POSIX shell reports for a process killed by
 /// SIGABRT (128 + 6), which is how `std::process::abort` ends a native program.
+///
+/// ```
+/// assert_eq!(wasix_panic_exit::ABORT_EXIT_CODE, 128 + 6);
+/// ```
 pub const ABORT_EXIT_CODE: i32 = 134;
 
 /// Installs the panic hook with the default [`Config`]: any panic, in any thread, prints std's
