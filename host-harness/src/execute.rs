@@ -53,12 +53,13 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    pub fn skipped(case: &Case, expected: String, reason: String) -> Self {
+    /// A result with no runs and no problems yet (a pass until something says otherwise).
+    pub fn new(case: &Case) -> Self {
         CaseResult {
             name: case.name.clone(),
             group: case.group.clone(),
-            expected,
-            verdict: Verdict::Skipped(reason),
+            expected: expected_label(case),
+            verdict: Verdict::Passed,
             problems: Vec::new(),
             notes: Vec::new(),
             wasix: None,
@@ -66,6 +67,10 @@ impl CaseResult {
             bare: None,
             attempts: 0,
         }
+    }
+
+    pub fn skipped(case: &Case, reason: String) -> Self {
+        CaseResult { verdict: Verdict::Skipped(reason), ..CaseResult::new(case) }
     }
 
     pub fn duration(&self) -> Duration {
@@ -138,7 +143,7 @@ pub fn execute(cases: &[Case], opts: &ExecOptions, mut on_event: impl FnMut(Even
         .zip(cases)
         .map(|(result, case)| {
             result.unwrap_or_else(|| {
-                CaseResult::skipped(case, expected_label(case), "not run: an earlier case failed (--fail-fast)".into())
+                CaseResult::skipped(case, "not run: an earlier case failed (--fail-fast)".into())
             })
         })
         .collect()
@@ -179,8 +184,7 @@ fn run_case(case: &Case, opts: &ExecOptions) -> CaseResult {
 
 fn run_scenario(case: &Case, s: &Scenario, opts: &ExecOptions) -> CaseResult {
     let exp = &s.expectation;
-    let mut result = CaseResult::skipped(case, exp.expect.to_string(), String::new());
-    result.verdict = Verdict::Passed;
+    let mut result = CaseResult::new(case);
 
     let wasix = match run_variant(&s.wasix, exp, s, opts, false) {
         Ok(report) => report,
@@ -227,7 +231,7 @@ fn run_scenario(case: &Case, s: &Scenario, opts: &ExecOptions) -> CaseResult {
 
 /// One test of a libtest binary in its own instance, with the native build's verdict beside it.
 fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
-    let mut result = CaseResult::skipped(case, "ok".into(), String::new());
+    let mut result = CaseResult::new(case);
     let request = |module: &std::path::Path| Request {
         spec: RunSpec {
             module: module.to_path_buf(),
@@ -288,7 +292,7 @@ fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
 /// A wasi-testsuite module: its spec's arguments, environment and directories, then its
 /// exit status and output checks.
 fn run_suite_case(case: &Case, t: &crate::testsuite::SuiteCase, opts: &ExecOptions) -> CaseResult {
-    let mut result = CaseResult::skipped(case, expected_label(case), String::new());
+    let mut result = CaseResult::new(case);
     let request = Request {
         spec: RunSpec {
             module: t.module.clone(),
