@@ -115,6 +115,11 @@ fn check_runnable(module: &Module) -> Result<(), String> {
             import.name()
         ));
     }
+    let has_memory = module.exports().any(|e| matches!(e.ty(), ExternType::Memory(_)))
+        || module.imports().any(|i| matches!(i.ty(), ExternType::Memory(_)));
+    if !has_memory {
+        return Err("it has no memory (exported or imported), which every WASI program needs".into());
+    }
     Ok(())
 }
 
@@ -203,6 +208,13 @@ fn classify(path: &Path, err: Error) -> Outcome {
         }
         if let Some(trap) = cause.downcast_ref::<wasmer::RuntimeError>() {
             return Outcome::Trapped { message: crate::util::one_line(&trap.message()) };
+        }
+        // wasmer could not set the module up (missing exports, a bad memory import, ...).
+        if cause.downcast_ref::<wasmer_wasix::SpawnError>().is_some() {
+            return Outcome::not_started(&HarnessError::NotRunnable {
+                path: path.display().to_string(),
+                reason: crate::util::one_line(&format!("{err:#}")),
+            });
         }
     }
     Outcome::Crashed { message: crate::util::one_line(&format!("{err:#}")) }
