@@ -111,8 +111,9 @@ fn check_runnable(module: &Module) -> Result<(), String> {
     if let Some(import) = module.imports().find(|i| !KNOWN_IMPORT_MODULES.contains(&i.module())) {
         return Err(format!(
             "it imports `{}.{}`, which no WASI or WASIX runtime provides",
-            import.module(),
-            import.name()
+            // Names are arbitrary bytes: escaped, so the error stays one readable line.
+            import.module().escape_debug(),
+            import.name().escape_debug()
         ));
     }
     let has_memory = module.exports().any(|e| matches!(e.ty(), ExternType::Memory(_)))

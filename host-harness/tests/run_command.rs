@@ -82,6 +82,12 @@ fn bad_inputs_get_one_line_and_a_distinct_status() {
         ("text.wasm", b"hello, world\n".to_vec(), 65, "wasm magic"),
         ("truncated.wasm", seed[..seed.len() / 3].to_vec(), 65, "not a valid WebAssembly module"),
         ("no_start.wasm", wat::parse_str("(module (memory (export \"memory\") 1))").unwrap(), 69, "_start"),
+        (
+            "newline_in_import_name.wasm",
+            wat::parse_str(r#"(module (import "evil\nmodule" "x" (func)) (func (export "_start")))"#).unwrap(),
+            69,
+            "evil\\nmodule",
+        ),
         ("no_memory.wasm", wat::parse_str("(module (func (export \"_start\")))").unwrap(), 69, "no memory"),
         (
             "unknown_import.wasm",
