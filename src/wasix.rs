@@ -23,20 +23,18 @@ use std::panic::{self, PanicHookInfo};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use once_cell::sync::OnceCell;
-
 use crate::{Config, MessageTarget};
 
 type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 
-static INSTALLED: OnceCell<()> = OnceCell::new();
+static INSTALLED: std::sync::Once = std::sync::Once::new();
 
 /// Set by the one thread that ends the process (a panic or [`crate::exit`]).
 static EXITING: AtomicBool = AtomicBool::new(false);
 
 pub(crate) fn install(config: Config) -> bool {
     let mut installed_now = false;
-    INSTALLED.get_or_init(|| {
+    INSTALLED.call_once(|| {
         // `take_hook` resets the hook to std's default, so a second call hands us the default
         // itself: that is what prints the message when there is no earlier hook to run.
         let previous = panic::take_hook();
