@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::RunSpec;
-use crate::expectation::{self, Expectation, NativeParity};
+use crate::expectation::{self, Expectation, Expected, NativeParity};
 use crate::libtest::{self, RunIgnored, TestVerdict};
 use crate::plan::{Case, CaseKind, LibtestCase, Scenario};
 use crate::watchdog::{self, Output, Report, Request, Stdin};
@@ -49,6 +49,8 @@ pub struct CaseResult {
     pub wasix: Option<Report>,
     pub native: Option<Report>,
     pub bare: Option<Report>,
+    /// What the scenario declares for the without-crate run (checked when present).
+    pub bare_expected: Option<Expected>,
     pub attempts: u32,
 }
 
@@ -65,6 +67,7 @@ impl CaseResult {
             wasix: None,
             native: None,
             bare: None,
+            bare_expected: None,
             attempts: 0,
         }
     }
@@ -185,6 +188,7 @@ fn run_case(case: &Case, opts: &ExecOptions) -> CaseResult {
 fn run_scenario(case: &Case, s: &Scenario, opts: &ExecOptions) -> CaseResult {
     let exp = &s.expectation;
     let mut result = CaseResult::new(case);
+    result.bare_expected = exp.bare.clone();
 
     let wasix = match run_variant(&s.wasix, exp, s, opts, false) {
         Ok(report) => report,
