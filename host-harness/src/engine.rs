@@ -86,7 +86,19 @@ pub fn load_module_bytes(
     let module = match cache.and_then(|c| c.load(engine, bytes)) {
         Some(module) => module,
         None => {
-            let module = Module::new(engine, bytes).map_err(|e| invalid(crate::util::one_line(&e.to_string())))?;
+            // wasmer 7.4's translator panics on some types it does not support (found by the
+            // module_load fuzz target: `nullexnref` in a function signature); that is an
+            // invalid module for us, not a crash.
+            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, bytes)))
+                .map_err(|panic| {
+                    let what = panic
+                        .downcast_ref::<String>()
+                        .map(String::as_str)
+                        .or_else(|| panic.downcast_ref::<&str>().copied())
+                        .unwrap_or("a panic in the compiler");
+                    invalid(format!("wasmer cannot compile it: {}", crate::util::one_line(what)))
+                })?;
+            let module = compiled.map_err(|e| invalid(crate::util::one_line(&e.to_string())))?;
             if let Some(cache) = cache {
                 cache.store(engine, bytes, &module);
             }

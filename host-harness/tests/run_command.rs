@@ -88,6 +88,13 @@ fn bad_inputs_get_one_line_and_a_distinct_status() {
             69,
             "evil\\nmodule",
         ),
+        (
+            // Found by the module_load fuzz target: wasmer's translator panics on this type.
+            "unsupported_reftype.wasm",
+            std::fs::read(repo().join("host-harness/fuzz/seeds/module_load/regression_unsupported_reftype.wasm")).unwrap(),
+            65,
+            "wasmer cannot compile it",
+        ),
         ("no_memory.wasm", wat::parse_str("(module (func (export \"_start\")))").unwrap(), 69, "no memory"),
         (
             "unknown_import.wasm",
