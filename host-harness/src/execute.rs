@@ -1,6 +1,6 @@
 //! Running the selected cases in parallel, each in its own process, and judging the results.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -25,6 +25,26 @@ pub struct ExecOptions {
     pub memory_limit: u64,
     /// A run still going after this long is named as slow while it runs.
     pub slow_after: Duration,
+}
+
+impl ExecOptions {
+    /// A captured run of `module` with these options' cache, memory cap, capture limit and
+    /// default timeout, and no stdin; callers change what differs.
+    fn request(&self, module: &Path, args: Vec<String>, env: Vec<(String, String)>, dirs: Vec<(PathBuf, String)>) -> Request {
+        Request {
+            spec: RunSpec {
+                module: module.to_path_buf(),
+                args,
+                env,
+                dirs,
+                cache: self.cache.clone(),
+                memory_limit: Some(self.memory_limit),
+            },
+            timeout: self.default_timeout,
+            stdin: Stdin::Null,
+            output: Output::Capture { limit: self.capture_limit },
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +90,11 @@ impl CaseResult {
             bare_expected: None,
             attempts: 0,
         }
+    }
+
+    /// Failed if anything was found wrong, passed otherwise.
+    fn settle(&mut self) {
+        self.verdict = if self.problems.is_empty() { Verdict::Passed } else { Verdict::Failed };
     }
 
     pub fn skipped(case: &Case, reason: String) -> Self {
@@ -227,28 +252,14 @@ fn run_scenario(case: &Case, s: &Scenario, opts: &ExecOptions) -> CaseResult {
         }
     }
     result.wasix = Some(wasix);
-    if !result.problems.is_empty() {
-        result.verdict = Verdict::Failed;
-    }
+    result.settle();
     result
 }
 
 /// One test of a libtest binary in its own instance, with the native build's verdict beside it.
 fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
     let mut result = CaseResult::new(case);
-    let request = |module: &std::path::Path| Request {
-        spec: RunSpec {
-            module: module.to_path_buf(),
-            args: libtest::single_test_args(&t.test),
-            env: Vec::new(),
-            dirs: Vec::new(),
-            cache: opts.cache.clone(),
-            memory_limit: Some(opts.memory_limit),
-        },
-        timeout: opts.default_timeout,
-        stdin: Stdin::Null,
-        output: Output::Capture { limit: opts.capture_limit },
-    };
+    let request = |module: &Path| opts.request(module, libtest::single_test_args(&t.test), Vec::new(), Vec::new());
     if t.test.ignored && t.run_ignored == RunIgnored::No {
         result.verdict = Verdict::Skipped("ignored".into());
         return result;
@@ -288,7 +299,7 @@ fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
     if let Some(native) = native_verdict.filter(|n| *n != verdict) {
         result.problems.push(format!("natively the test is {native:?}, under WASIX {verdict:?}"));
     }
-    result.verdict = if result.problems.is_empty() { Verdict::Passed } else { Verdict::Failed };
+    result.settle();
     result.wasix = Some(wasix);
     result
 }
@@ -297,19 +308,7 @@ fn run_libtest(case: &Case, t: &LibtestCase, opts: &ExecOptions) -> CaseResult {
 /// exit status and output checks.
 fn run_suite_case(case: &Case, t: &crate::testsuite::SuiteCase, opts: &ExecOptions) -> CaseResult {
     let mut result = CaseResult::new(case);
-    let request = Request {
-        spec: RunSpec {
-            module: t.module.clone(),
-            args: t.spec.args.clone(),
-            env: t.spec.env.clone(),
-            dirs: t.spec.dirs.clone(),
-            cache: opts.cache.clone(),
-            memory_limit: Some(opts.memory_limit),
-        },
-        timeout: opts.default_timeout,
-        stdin: Stdin::Null,
-        output: Output::Capture { limit: opts.capture_limit },
-    };
+    let request = opts.request(&t.module, t.spec.args.clone(), t.spec.env.clone(), t.spec.dirs.clone());
     match watchdog::run(&request) {
         Ok(report) => {
             let exit = match report.outcome {
@@ -324,14 +323,14 @@ fn run_suite_case(case: &Case, t: &crate::testsuite::SuiteCase, opts: &ExecOptio
         }
         Err(e) => result.problems.push(e.to_string()),
     }
-    result.verdict = if result.problems.is_empty() { Verdict::Passed } else { Verdict::Failed };
+    result.settle();
     result
 }
 
 /// One run of one build of a scenario, with its expectation's arguments, environment, stdin
 /// and scratch directory.
 fn run_variant(
-    exe: &std::path::Path,
+    exe: &Path,
     exp: &Expectation,
     s: &Scenario,
     opts: &ExecOptions,
@@ -349,21 +348,13 @@ fn run_variant(
         dirs.push((tmp.path().to_path_buf(), guest.clone()));
     }
     let request = Request {
-        spec: RunSpec {
-            module: exe.to_path_buf(),
-            args: exp.args.clone(),
-            env,
-            dirs,
-            cache: opts.cache.clone(),
-            memory_limit: Some(opts.memory_limit),
-        },
         timeout: exp.timeout(opts.default_timeout),
         stdin: match (&exp.stdin, exp.stdin_open) {
             (_, true) => Stdin::HeldOpen,
             (Some(text), false) => Stdin::Bytes(text.clone().into_bytes()),
             (None, false) => Stdin::Null,
         },
-        output: Output::Capture { limit: opts.capture_limit },
+        ..opts.request(exe, exp.args.clone(), env, dirs)
     };
     let report = if native {
         watchdog::run_native(exe, &request, Some(&s.dir))
