@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use wasix_harness::engine::{self, GuestOutput, RunSpec};
-use wasix_harness::guest_build::{self, BuildOptions, Variant};
-use wasix_harness::watchdog::{self, Output, Request, Stdin};
+use wasix_harness::list::build::{self as guest_build, BuildOptions, Variant};
+use wasix_harness::sandbox::engine::{self, GuestOutput};
+use wasix_harness::sandbox::watchdog::{self, Output, Stdin};
+use wasix_harness::sandbox::{Invocation, RunSpec, Runtime};
 
 const ROUNDS: usize = 15;
 
@@ -27,8 +28,21 @@ fn main() {
     eprintln!("bench: building guest-tests/scenarios (wasix and bare)");
     let wasix = guest_build::build(&scenarios, Variant::Wasix, &opts).expect("wasix build");
     let bare = guest_build::build(&scenarios, Variant::Bare, &opts).expect("bare build");
-    let module = |name: &str| wasix.iter().find(|b| b.name == name).unwrap_or_else(|| panic!("no {name}")).executable.clone();
-    let bare_module = |name: &str| bare.iter().find(|b| b.name == name).unwrap_or_else(|| panic!("no {name}")).executable.clone();
+    let module = |name: &str| {
+        wasix
+            .iter()
+            .find(|b| b.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .executable
+            .clone()
+    };
+    let bare_module = |name: &str| {
+        bare.iter()
+            .find(|b| b.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .executable
+            .clone()
+    };
     watchdog::set_child_binary(repo.join("target/host/release/wasix-harness"));
     let cache = tempfile::tempdir().unwrap();
     let cached = Some(cache.path().to_path_buf());
@@ -42,21 +56,32 @@ fn main() {
     };
     let (seed, hello) = alternate(|| run(&module("seed"), &[]), || run(&module("hello"), &[]));
     rows.push(ratio_row("panic->exit: seed (crate) vs hello world", seed, hello, "<= 1.05x"));
-    let (seed, hello_thread) = alternate(|| run(&module("seed"), &[]), || run(&module("hello_thread"), &[]));
-    rows.push(ratio_row("panic->exit: seed (crate) vs hello with one thread", seed, hello_thread, "(context)"));
+    let (seed, hello_thread) =
+        alternate(|| run(&module("seed"), &[]), || run(&module("hello_thread"), &[]));
+    rows.push(ratio_row(
+        "panic->exit: seed (crate) vs hello with one thread",
+        seed,
+        hello_thread,
+        "(context)",
+    ));
 
     // 2. the crate's cost.
     eprintln!("bench: install cost and workload");
     let probe = |m: &Path, args: &[&str], key: &str| -> f64 {
         let report = watchdog::run(&request(m, args, cached.clone())).expect("run");
-        parse_field(&report.stdout.text(), key).unwrap_or_else(|| panic!("{key} missing in {:?}", report.stdout.text()))
+        parse_field(&report.stdout.text(), key)
+            .unwrap_or_else(|| panic!("{key} missing in {:?}", report.stdout.text()))
     };
     let mut first = Vec::new();
     let mut repeat = Vec::new();
     let mut clock = Vec::new();
     for _ in 0..ROUNDS {
-        let text = watchdog::run(&request(&module("bench_install"), &[], cached.clone())).expect("run").stdout.text();
-        let field = |key| parse_field(&text, key).unwrap_or_else(|| panic!("{key} missing in {text:?}"));
+        let text = watchdog::run(&request(&module("bench_install"), &[], cached.clone()))
+            .expect("run")
+            .stdout
+            .text();
+        let field =
+            |key| parse_field(&text, key).unwrap_or_else(|| panic!("{key} missing in {text:?}"));
         first.push(field("first_install_ns"));
         repeat.push(field("repeat_install_ns"));
         clock.push(field("clock_ns"));
@@ -115,7 +140,19 @@ fn main() {
     let suite = |cache_dir: &Path, jobs: &str| -> Duration {
         let started = Instant::now();
         let out = Command::new(&harness)
-            .args(["test", "--no-native", "--no-bare", "--skip", "hang", "--skip", "deadlock", "--skip", "bench_", "--jobs", jobs])
+            .args([
+                "test",
+                "--no-native",
+                "--no-bare",
+                "--skip",
+                "hang",
+                "--skip",
+                "deadlock",
+                "--skip",
+                "bench_",
+                "--jobs",
+                jobs,
+            ])
             .arg("--cache-dir")
             .arg(cache_dir)
             .arg(&scenarios)
@@ -141,7 +178,12 @@ fn main() {
     });
     let jobs_n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string();
     let (one, n) = alternate_n(3, || suite(cache.path(), "1"), || suite(cache.path(), &jobs_n));
-    rows.push(ratio_row(&format!("warm suite run: --jobs 1 vs --jobs {jobs_n}"), one, n, "(context)"));
+    rows.push(ratio_row(
+        &format!("warm suite run: --jobs 1 vs --jobs {jobs_n}"),
+        one,
+        n,
+        "(context)",
+    ));
 
     let devnull = || std::fs::OpenOptions::new().write(true).open("/dev/null").ok();
     let in_process = || -> Duration {
@@ -151,7 +193,12 @@ fn main() {
         started.elapsed()
     };
     let (harnessed, bare_call) = alternate(|| run(&module("hello"), &[]), in_process);
-    rows.push(ratio_row("one run: harness (child process, watchdog) vs run_wasm in-process", harnessed, bare_call, "<= 1.1x"));
+    rows.push(ratio_row(
+        "one run: harness (child process, watchdog) vs run_wasm in-process",
+        harnessed,
+        bare_call,
+        "<= 1.1x",
+    ));
 
     let table = render(&rows);
     println!("{table}");
@@ -178,8 +225,9 @@ fn spec(module: &Path, args: &[&str], cache: Option<PathBuf>) -> RunSpec {
     }
 }
 
-fn request(module: &Path, args: &[&str], cache: Option<PathBuf>) -> Request {
-    Request {
+fn request(module: &Path, args: &[&str], cache: Option<PathBuf>) -> Invocation {
+    Invocation {
+        runtime: Runtime::Wasmer,
         spec: spec(module, args, cache),
         timeout: Duration::from_secs(30),
         stdin: Stdin::Null,
@@ -191,7 +239,11 @@ fn alternate(a: impl FnMut() -> Duration, b: impl FnMut() -> Duration) -> (f64, 
     alternate_n(ROUNDS, a, b)
 }
 
-fn alternate_n(rounds: usize, mut a: impl FnMut() -> Duration, mut b: impl FnMut() -> Duration) -> (f64, f64) {
+fn alternate_n(
+    rounds: usize,
+    mut a: impl FnMut() -> Duration,
+    mut b: impl FnMut() -> Duration,
+) -> (f64, f64) {
     a();
     b(); // warm-up: caches, page cache
     let mut xs = Vec::new();
@@ -204,7 +256,13 @@ fn alternate_n(rounds: usize, mut a: impl FnMut() -> Duration, mut b: impl FnMut
 }
 
 fn ratio_row(what: &str, a: f64, b: f64, target: &str) -> Row {
-    Row { what: what.into(), a: format!("{:.2} ms", a * 1e3), b: format!("{:.2} ms", b * 1e3), ratio: a / b, target: target.into() }
+    Row {
+        what: what.into(),
+        a: format!("{:.2} ms", a * 1e3),
+        b: format!("{:.2} ms", b * 1e3),
+        ratio: a / b,
+        target: target.into(),
+    }
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -253,18 +311,31 @@ fn render(rows: &[Row]) -> String {
 }
 
 fn today() -> String {
-    Command::new("date").arg("+%Y-%m-%d").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+    Command::new("date")
+        .arg("+%Y-%m-%d")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
 }
 
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok()))
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
         .map(|kb| format!("{} GiB", kb / (1 << 20)))
         .unwrap_or_default();
     format!("{cpu}, {cores} cores, {mem}")

@@ -1,29 +1,23 @@
-//! `wasix-harness` as a library: the pieces the binary is made of, public so that the
-//! integration tests (and other tools) can build guests and run modules the same way.
+//! `wasix-harness` as a library: the layers the binary is made of, public so that the
+//! integration tests and benchmarks can build guests and run modules the same way.
 //!
-//! * running one module: [`engine`] (wasmer, in-process), [`watchdog`] (child process,
-//!   timeout, capture), [`outcome`], [`module_cache`];
-//! * deciding what to run: [`guest_build`], [`plan`], [`expectation`], [`select`];
-//! * running and judging many: [`execute`];
-//! * reporting: [`report`] (human, JSON, JUnit, parity table).
+//! From top to bottom; each imports only the layers below it:
+//!
+//! * [`cli`]: the command line (`run`, `test`, and the embedded wasmer's child);
+//! * [`reporter`]: human, JSON, JUnit, parity and libtest-format output of typed results;
+//! * [`runner`]: the worker pool, retries and fail-fast, and judging each case;
+//! * [`list`]: finding and building cases (guest crates, libtest binaries, wasi-testsuite
+//!   directories), expectations, selection;
+//! * [`sandbox`]: running one module in a child process under the watchdog, on a runtime,
+//!   through one protocol;
+//! * [`outcome`], [`errors`], [`text`]: what a run ended with, the harness's own statuses, and
+//!   one-line messages.
 
-pub mod engine;
-pub mod execute;
-pub mod expectation;
-pub mod guest_build;
-pub mod guest_stdio;
-pub mod libtest;
-pub mod libtest_runner;
-pub mod memory_limit;
-pub mod module_cache;
-pub mod outcome;
-pub mod plan;
-pub mod report;
-pub mod select;
-pub mod status;
-pub mod testsuite;
-pub mod trap_recorder;
-pub mod util;
-pub mod watchdog;
 pub mod cli;
-pub mod test_cmd;
+pub mod errors;
+pub mod list;
+pub mod outcome;
+pub mod reporter;
+pub mod runner;
+pub mod sandbox;
+pub mod text;

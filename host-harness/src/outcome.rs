@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::status::{self, HarnessError};
+use crate::errors::{self, HarnessError};
 
 /// How a run ended. The child process that ran the guest reports everything but `TimedOut`
 /// and `Crashed`, which only the watchdog in the parent can see.
@@ -20,11 +20,18 @@ pub enum Outcome {
     TimedOut { after_ms: u64 },
     /// The module never ran: `status` is the harness's status for the reason.
     NotStarted { status: i32, message: String },
+    /// The run needs something the runtime cannot do (`not supported on sdk: ...`); the
+    /// guest never ran. A test reports it as a skip, never as a pass.
+    Unsupported { message: String },
     /// The child process that hosted the guest died without reporting (signal, OOM kill).
     Crashed { message: String },
 }
 
 impl Outcome {
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Outcome::TimedOut { .. })
+    }
+
     pub fn timed_out(after: Duration) -> Self {
         Outcome::TimedOut { after_ms: after.as_millis() as u64 }
     }
@@ -37,10 +44,11 @@ impl Outcome {
     pub fn status(&self) -> i32 {
         match self {
             Outcome::Exited { code } => *code,
-            Outcome::Trapped { .. } => status::TRAPPED,
-            Outcome::TimedOut { .. } => status::TIMED_OUT,
+            Outcome::Trapped { .. } => errors::TRAPPED,
+            Outcome::TimedOut { .. } => errors::TIMED_OUT,
             Outcome::NotStarted { status, .. } => *status,
-            Outcome::Crashed { .. } => 70,
+            Outcome::Unsupported { .. } => errors::UNAVAILABLE,
+            Outcome::Crashed { .. } => errors::INTERNAL,
         }
     }
 
@@ -54,7 +62,10 @@ impl Outcome {
                 Some(format!("timed out after {} s (deadlock?)", fmt_secs(*after_ms)))
             }
             Outcome::NotStarted { message, .. } => Some(message.clone()),
-            Outcome::Crashed { message } => Some(format!("the guest's host process died: {message}")),
+            Outcome::Unsupported { message } => Some(message.clone()),
+            Outcome::Crashed { message } => {
+                Some(format!("the guest's host process died: {message}"))
+            }
         }
     }
 }
@@ -67,11 +78,16 @@ impl fmt::Display for Outcome {
             Outcome::Trapped { .. } => write!(f, "trap"),
             Outcome::TimedOut { .. } => write!(f, "hang"),
             Outcome::NotStarted { status, .. } => write!(f, "not started ({status})"),
+            Outcome::Unsupported { .. } => write!(f, "unsupported"),
             Outcome::Crashed { .. } => write!(f, "crashed"),
         }
     }
 }
 
 fn fmt_secs(ms: u64) -> String {
-    if ms % 1000 == 0 { format!("{}", ms / 1000) } else { format!("{:.1}", ms as f64 / 1000.0) }
+    if ms.is_multiple_of(1000) {
+        format!("{}", ms / 1000)
+    } else {
+        format!("{:.1}", ms as f64 / 1000.0)
+    }
 }

@@ -25,13 +25,21 @@ fn each_test_runs_alone_and_gets_the_native_verdict() {
     for line in stdout(&out).lines() {
         let event: serde_json::Value = serde_json::from_str(line).unwrap();
         if event["type"] == "case" && event["event"] != "started" {
-            let name = event["name"].as_str().unwrap().trim_start_matches("libtest_demo::tests::").to_string();
-            verdicts.insert(name, (event["event"].as_str().unwrap().to_string(), event["skip_reason"].clone()));
+            let name = event["name"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("libtest_demo::tests::")
+                .to_string();
+            verdicts.insert(
+                name,
+                (event["event"].as_str().unwrap().to_string(), event["skip_reason"].clone()),
+            );
         }
     }
     let verdict = |name: &str| verdicts.get(name).map(|v| v.0.as_str()).unwrap_or("missing");
     // Native `cargo test` passes these, fails these two, ignores one (and passes should_panic).
-    for name in ["adds", "clocks_work_in_tests", "threads_work_in_tests", "runs_after_the_failures"] {
+    for name in ["adds", "clocks_work_in_tests", "threads_work_in_tests", "runs_after_the_failures"]
+    {
         assert_eq!(verdict(name), "passed", "{name}: {verdicts:?}");
     }
     for name in ["fails_an_assertion", "panics_in_a_thread"] {
@@ -49,7 +57,7 @@ fn each_test_runs_alone_and_gets_the_native_verdict() {
 fn cargo_test_through_the_runner_reports_like_libtest() {
     let cargo = |extra: &[&str]| {
         let mut cmd = Command::new("cargo");
-        wasix_harness::guest_build::scrub_env(&mut cmd);
+        wasix_harness::list::build::scrub_env(&mut cmd);
         cmd.current_dir(fixture())
             .args(["test", "--release", "--target", "wasm32-wasmer-wasi"])
             .args(extra)
@@ -63,11 +71,16 @@ fn cargo_test_through_the_runner_reports_like_libtest() {
     assert!(text.contains("test tests::fails_an_assertion ... FAILED"), "{text}");
     assert!(text.contains("arithmetic is broken"), "{text}");
     assert!(
-        text.contains("test result: FAILED. 4 passed; 2 failed; 2 ignored;") && text.contains("1 #[should_panic] not run"),
+        text.contains("test result: FAILED. 4 passed; 2 failed; 2 ignored;")
+            && text.contains("1 #[should_panic] not run"),
         "{text}"
     );
 
     let filtered = cargo(&["adds"]);
     assert_eq!(filtered.status.code(), Some(0), "{}", stderr(&filtered));
-    assert!(stdout(&filtered).contains("test result: ok. 1 passed; 0 failed;"), "{}", stdout(&filtered));
+    assert!(
+        stdout(&filtered).contains("test result: ok. 1 passed; 0 failed;"),
+        "{}",
+        stdout(&filtered)
+    );
 }

@@ -70,7 +70,11 @@ fn a_failing_expectation_fails_the_run_with_status_100() {
         ),
     )
     .unwrap();
-    std::fs::copy(root.join("guest-tests/scenarios/src/bin/seed.rs"), krate.join("src/bin/seed.rs")).unwrap();
+    std::fs::copy(
+        root.join("guest-tests/scenarios/src/bin/seed.rs"),
+        krate.join("src/bin/seed.rs"),
+    )
+    .unwrap();
     std::fs::write(krate.join("src/bin/seed.toml"), "expect = 0\n").unwrap();
     let out = harness()
         .args(["test", "--no-bare", "--no-native", "--target-dir"])

@@ -7,17 +7,18 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use wasix_harness::engine::{DEFAULT_MEMORY_LIMIT, RunSpec};
 use wasix_harness::outcome::Outcome;
-use wasix_harness::watchdog::{self, Output, Report, Request, Stdin};
+use wasix_harness::sandbox::engine::DEFAULT_MEMORY_LIMIT;
+use wasix_harness::sandbox::watchdog::{self, Output, Stdin};
+use wasix_harness::sandbox::{GuestRun, Invocation, RunSpec, Runtime};
 
 fn runs() -> usize {
     std::env::var("WASIX_RELIABILITY_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
 }
 
-fn run(module: &Path, timeout: Duration) -> Report {
+fn run(module: &Path, timeout: Duration) -> GuestRun {
     use_harness_binary();
-    watchdog::run(&Request {
+    watchdog::run(&Invocation {
         spec: RunSpec {
             module: module.to_path_buf(),
             args: Vec::new(),
@@ -26,6 +27,7 @@ fn run(module: &Path, timeout: Duration) -> Report {
             cache: Some(repo().join("target/harness-test-cache")),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
         },
+        runtime: Runtime::Wasmer,
         timeout,
         stdin: Stdin::Null,
         output: Output::Capture { limit: 1 << 20 },
@@ -39,13 +41,15 @@ fn repeat<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..2 {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= n {
-                    break;
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let r = f(i);
+                    results.lock().unwrap().push(r);
                 }
-                let r = f(i);
-                results.lock().unwrap().push(r);
             });
         }
     });
@@ -60,11 +64,14 @@ fn broken_messages(stderr: &str) -> usize {
     for (i, line) in lines.iter().enumerate() {
         if line.starts_with("thread '") && line.contains("panicked at") {
             let next = lines.get(i + 1).copied().unwrap_or("");
-            let whole = next.starts_with("storm thread ") && next.ends_with(" of 32: all panic together");
+            let whole =
+                next.starts_with("storm thread ") && next.ends_with(" of 32: all panic together");
             broken += usize::from(!whole);
         } else if line.contains("storm thread") {
             let header = i.checked_sub(1).and_then(|j| lines.get(j)).copied().unwrap_or("");
-            broken += usize::from(!(header.starts_with("thread '") && line.ends_with("all panic together")));
+            broken += usize::from(
+                !(header.starts_with("thread '") && line.ends_with("all panic together")),
+            );
         }
     }
     broken
@@ -78,7 +85,8 @@ fn the_32_thread_storm_always_exits_101_with_whole_messages() {
     let hangs = results.iter().filter(|r| matches!(r.outcome, Outcome::TimedOut { .. })).count();
     let wrong = results.iter().filter(|r| r.outcome != (Outcome::Exited { code: 101 })).count();
     let broken: usize = results.iter().map(|r| broken_messages(&r.stderr.text())).sum();
-    let no_message = results.iter().filter(|r| !r.stderr.text().contains("all panic together")).count();
+    let no_message =
+        results.iter().filter(|r| !r.stderr.text().contains("all panic together")).count();
     let slowest = results.iter().map(|r| r.duration).max().unwrap_or_default();
     eprintln!(
         "storm_32_threads x{n}: {hangs} hangs, {wrong} wrong statuses, {broken} broken messages, \
@@ -129,9 +137,12 @@ fn the_watchdog_ends_every_kind_of_hang_in_time_and_leaves_nothing() {
     }
 }
 
+/// A scenario and the check its outcome must pass.
+type HostileCase = (&'static str, fn(&Outcome) -> bool);
+
 #[test]
 fn hostile_guests_get_their_status_and_the_harness_stays_usable() {
-    let cases: [(&str, fn(&Outcome) -> bool); 5] = [
+    let cases: [HostileCase; 5] = [
         ("hard_stack_overflow", |o| matches!(o, Outcome::Trapped { .. })),
         ("output_stderr_flood_whole_message", |o| *o == Outcome::Exited { code: 101 }),
         ("hook_panics_inside_hook", |o| *o == Outcome::Exited { code: 134 }),

@@ -81,24 +81,43 @@ fn bad_inputs_get_one_line_and_a_distinct_status() {
         ("empty.wasm", vec![], 65, "the file is empty"),
         ("text.wasm", b"hello, world\n".to_vec(), 65, "wasm magic"),
         ("truncated.wasm", seed[..seed.len() / 3].to_vec(), 65, "not a valid WebAssembly module"),
-        ("no_start.wasm", wat::parse_str("(module (memory (export \"memory\") 1))").unwrap(), 69, "_start"),
+        (
+            "no_start.wasm",
+            wat::parse_str("(module (memory (export \"memory\") 1))").unwrap(),
+            69,
+            "_start",
+        ),
         (
             "newline_in_import_name.wasm",
-            wat::parse_str(r#"(module (import "evil\nmodule" "x" (func)) (func (export "_start")))"#).unwrap(),
+            wat::parse_str(
+                r#"(module (import "evil\nmodule" "x" (func)) (func (export "_start")))"#,
+            )
+            .unwrap(),
             69,
             "evil\\nmodule",
         ),
         (
             // Found by the module_load fuzz target: wasmer's translator panics on this type.
             "unsupported_reftype.wasm",
-            std::fs::read(repo().join("host-harness/fuzz/seeds/module_load/regression_unsupported_reftype.wasm")).unwrap(),
+            std::fs::read(
+                repo().join(
+                    "host-harness/fuzz/seeds/module_load/regression_unsupported_reftype.wasm",
+                ),
+            )
+            .unwrap(),
             65,
             "wasmer cannot compile it",
         ),
-        ("no_memory.wasm", wat::parse_str("(module (func (export \"_start\")))").unwrap(), 69, "no memory"),
+        (
+            "no_memory.wasm",
+            wat::parse_str("(module (func (export \"_start\")))").unwrap(),
+            69,
+            "no memory",
+        ),
         (
             "unknown_import.wasm",
-            wat::parse_str(r#"(module (import "acme" "rocket" (func)) (func (export "_start")))"#).unwrap(),
+            wat::parse_str(r#"(module (import "acme" "rocket" (func)) (func (export "_start")))"#)
+                .unwrap(),
             69,
             "acme.rocket",
         ),
@@ -140,6 +159,10 @@ fn help_explains_the_statuses() {
 fn the_memory_cap_turns_a_memory_bomb_into_an_allocation_failure() {
     let out = run(&scenario("limit_memory_bomb"), &["--memory-limit", "256M"]);
     assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
-    assert!(stderr(&out).contains("memory allocation of 67108864 bytes failed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("memory allocation of 67108864 bytes failed"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stdout(&out).contains("allocated"), "{}", stdout(&out));
 }

@@ -41,7 +41,8 @@ fn a_wasi_testsuite_directory_runs_with_both_spec_forms() {
     let out = run_harness(&["test", "--message-format", "json", suite.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
     assert!(!suite.join("left-over.cleanup").exists(), "*.cleanup files are removed first");
-    let events: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<serde_json::Value> =
+        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let verdict = |name: &str| {
         events
             .iter()
@@ -54,7 +55,10 @@ fn a_wasi_testsuite_directory_runs_with_both_spec_forms() {
     assert_eq!(verdict("demo/nospec"), "passed");
     assert_eq!(verdict("demo/wrong"), "failed");
     let suite_event = events.last().unwrap();
-    assert_eq!((suite_event["passed"].as_u64(), suite_event["failed"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(
+        (suite_event["passed"].as_u64(), suite_event["failed"].as_u64()),
+        (Some(3), Some(1))
+    );
 }
 
 #[test]
@@ -76,7 +80,13 @@ fn partitions_split_a_suite_without_overlap() {
     }
     let mut seen = Vec::new();
     for k in 1..=3 {
-        let out = run_harness(&["test", "--list", "--partition", &format!("hash:{k}/3"), dir.path().to_str().unwrap()]);
+        let out = run_harness(&[
+            "test",
+            "--list",
+            "--partition",
+            &format!("hash:{k}/3"),
+            dir.path().to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         seen.extend(stdout(&out).lines().map(str::to_string));
     }

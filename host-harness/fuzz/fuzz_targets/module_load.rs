@@ -4,7 +4,7 @@
 use std::sync::{Once, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use wasix_harness::engine;
+use wasix_harness::sandbox::engine;
 
 fuzz_target!(|data: &[u8]| {
     static QUIET: Once = Once::new();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use wasix_harness::guest_build::{self, BuildOptions, Variant};
+use wasix_harness::list::build::{self as guest_build, BuildOptions, Variant};
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
@@ -14,7 +14,7 @@ pub fn repo() -> PathBuf {
 
 /// Library-level runs (watchdog::run) start guests with the real harness binary.
 pub fn use_harness_binary() {
-    wasix_harness::watchdog::set_child_binary(env!("CARGO_BIN_EXE_wasix-harness").into());
+    wasix_harness::sandbox::watchdog::set_child_binary(env!("CARGO_BIN_EXE_wasix-harness").into());
 }
 
 pub fn harness() -> Command {
@@ -31,8 +31,12 @@ pub fn build_options() -> BuildOptions {
 pub fn scenario(name: &str) -> PathBuf {
     static BUILT: OnceLock<Vec<guest_build::Binary>> = OnceLock::new();
     let binaries = BUILT.get_or_init(|| {
-        guest_build::build(&repo().join("guest-tests").join("scenarios"), Variant::Wasix, &build_options())
-            .unwrap_or_else(|e| panic!("building guest-tests/scenarios failed: {e}"))
+        guest_build::build(
+            &repo().join("guest-tests").join("scenarios"),
+            Variant::Wasix,
+            &build_options(),
+        )
+        .unwrap_or_else(|e| panic!("building guest-tests/scenarios failed: {e}"))
     });
     binaries
         .iter()

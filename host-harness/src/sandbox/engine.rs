@@ -1,55 +1,90 @@
-//! Running one guest module on embedded wasmer, in this process.
+//! Running one guest module on embedded wasmer 7.4, in this process: the `wasmer` runtime's
+//! child (`wasix-harness __sandbox REQUEST`).
 //!
-//! This is what the watchdog's child process does (`wasix-harness __exec`): it never runs in
-//! the process that reports, because a guest whose threads never stop can only be ended by
-//! ending the process that hosts it.
+//! It never runs in the process that reports, because a guest whose threads never stop can
+//! only be ended by ending the process that hosts it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Error;
 use wasmer::{Engine, ExternType, Module};
+use wasmer_types::ModuleHash;
 use wasmer_wasix::runners::MappedDirectory;
 use wasmer_wasix::runners::wasi::{RuntimeOrEngine, WasiRunner};
-use wasmer_types::ModuleHash;
 use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::{PluggableRuntime, WasiError, WasiRuntimeError};
 
-use crate::guest_stdio::HostOutput;
-use crate::module_cache::ModuleCache;
+use super::exit_guard::{ExitGuard, WatchedRuntime};
+use super::module_cache::ModuleCache;
+use super::protocol::{self, RunSpec};
+use super::runtime::Runtime;
+use super::stdio::HostOutput;
+use crate::errors::HarnessError;
 use crate::outcome::Outcome;
-use crate::status::HarnessError;
-use crate::trap_recorder::TrapRecorder;
-
-/// The wasmer release line the harness embeds (kept in step with Cargo.toml).
-pub const WASMER_VERSION: &str = "7.4";
 
 /// The default cap on a guest's linear memory: what wasm32-wasmer-wasi modules declare.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
-/// Everything needed to run one module once.
-#[derive(Clone, Debug, Default)]
-pub struct RunSpec {
-    pub module: PathBuf,
-    /// argv[1..]; argv[0] is the module's file name.
-    pub args: Vec<String>,
-    pub env: Vec<(String, String)>,
-    /// (host directory, guest path) pairs preopened for the guest.
-    pub dirs: Vec<(PathBuf, String)>,
-    /// Compiled-module cache; `None` compiles every time.
-    pub cache: Option<PathBuf>,
-    /// Upper bound on the guest's linear memory, in bytes; `None` keeps the module's own.
-    pub memory_limit: Option<u64>,
-}
-
 /// Where the guest's stdout and stderr go (the engine's caller decides; by default wasmer's
 /// own stdio of this process), and what ends this process if wasmer does not finish a
-/// requested exit (see [`crate::trap_recorder`]).
+/// requested exit (see [`super::exit_guard`]).
 #[derive(Default)]
 pub struct GuestOutput {
     pub stdout: Option<std::fs::File>,
     pub stderr: Option<std::fs::File>,
-    pub exit_guard: Option<crate::trap_recorder::ExitGuard>,
+    pub exit_guard: Option<ExitGuard>,
+}
+
+/// The child's whole life: read the request, run the guest with this process's stdio, write
+/// the outcome, and leave at once. Exiting with `std::process::exit` (instead of returning)
+/// ends guest threads that are still alive.
+pub fn serve(request_path: &Path) -> ! {
+    let request = match protocol::read_request(request_path) {
+        Ok(request) => request,
+        Err(message) => {
+            eprintln!("wasix-harness: {message}");
+            std::process::exit(crate::errors::INTERNAL)
+        }
+    };
+    let mut output = guest_output(&request.log);
+    let guard_request = request.clone();
+    output.exit_guard = Some(Arc::new(move |outcome| finish(&guard_request, &outcome)));
+    let outcome = run(&request.spec, output);
+    finish(&request, &outcome)
+}
+
+/// Writes the outcome for the watchdog and ends this process (and any guest thread in it).
+fn finish(request: &protocol::Request, outcome: &Outcome) -> ! {
+    if let Err(e) = protocol::write_report(request, outcome) {
+        eprintln!("wasix-harness: cannot write the run's report: {e}");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    std::process::exit(outcome.status())
+}
+
+/// The guest gets this process's stdout and stderr (duplicated); the process's own stderr then
+/// goes to the log, so wasmer's diagnostics (it prints traps itself) never mix with the guest's
+/// output. The watchdog shows the log's last line if the child dies.
+fn guest_output(log: &Path) -> GuestOutput {
+    use std::os::fd::{AsFd, AsRawFd};
+    let dup =
+        |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().ok().map(std::fs::File::from);
+    let output = GuestOutput {
+        stdout: dup(std::io::stdout().as_fd()),
+        stderr: dup(std::io::stderr().as_fd()),
+        exit_guard: None,
+    };
+    if output.stderr.is_some() {
+        // create_new: the log is a fresh file in the private directory, never a link to follow.
+        if let Ok(file) = std::fs::OpenOptions::new().write(true).create_new(true).open(log) {
+            // SAFETY: dup2 onto fd 2 of this process; both descriptors are valid.
+            unsafe { libc::dup2(file.as_raw_fd(), 2) };
+        }
+    }
+    output
 }
 
 /// Reads, validates and compiles (or loads from the cache) a module.
@@ -61,7 +96,7 @@ pub fn load_module(
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| HarnessError::NoInput {
         path: shown.clone(),
-        reason: crate::util::io_reason(&e),
+        reason: crate::text::io_reason(&e),
     })?;
     load_module_bytes(engine, &bytes, &shown, cache)
 }
@@ -89,24 +124,34 @@ pub fn load_module_bytes(
             // wasmer 7.4's translator panics on some types it does not support (found by the
             // module_load fuzz target: `nullexnref` in a function signature); that is an
             // invalid module for us, not a crash.
-            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, bytes)))
-                .map_err(|panic| {
-                    let what = panic
-                        .downcast_ref::<String>()
-                        .map(String::as_str)
-                        .or_else(|| panic.downcast_ref::<&str>().copied())
-                        .unwrap_or("a panic in the compiler");
-                    invalid(format!("wasmer cannot compile it: {}", crate::util::one_line(what)))
-                })?;
-            let module = compiled.map_err(|e| invalid(crate::util::one_line(&e.to_string())))?;
+            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                Module::new(engine, bytes)
+            }))
+            .map_err(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("a panic in the compiler");
+                invalid(format!("wasmer cannot compile it: {}", crate::text::one_line(what)))
+            })?;
+            let module = compiled.map_err(|e| invalid(crate::text::one_line(&e.to_string())))?;
             if let Some(cache) = cache {
                 cache.store(engine, bytes, &module);
             }
             module
         }
     };
-    check_runnable(&module).map_err(|reason| HarnessError::NotRunnable { path: shown.to_string(), reason })?;
+    check_runnable(&module).map_err(|reason| not_runnable(shown, reason))?;
     Ok((module, hash))
+}
+
+fn not_runnable(path: &str, reason: String) -> HarnessError {
+    HarnessError::NotRunnable {
+        path: path.to_string(),
+        runtime: Runtime::Wasmer.describe(),
+        reason,
+    }
 }
 
 /// Import namespaces that wasmer-wasix provides.
@@ -114,9 +159,8 @@ const KNOWN_IMPORT_MODULES: &[&str] =
     &["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi", "env"];
 
 fn check_runnable(module: &Module) -> Result<(), String> {
-    let has_start = module
-        .exports()
-        .any(|e| e.name() == "_start" && matches!(e.ty(), ExternType::Function(_)));
+    let has_start =
+        module.exports().any(|e| e.name() == "_start" && matches!(e.ty(), ExternType::Function(_)));
     if !has_start {
         return Err("it exports no `_start` function (a library or reactor, not a command?)".into());
     }
@@ -131,16 +175,19 @@ fn check_runnable(module: &Module) -> Result<(), String> {
     let has_memory = module.exports().any(|e| matches!(e.ty(), ExternType::Memory(_)))
         || module.imports().any(|i| matches!(i.ty(), ExternType::Memory(_)));
     if !has_memory {
-        return Err("it has no memory (exported or imported), which every WASI program needs".into());
+        return Err(
+            "it has no memory (exported or imported), which every WASI program needs".into()
+        );
     }
     Ok(())
 }
 
 /// The engine every run uses: Cranelift, wasmer's default compiler, with the memory cap.
 pub fn engine(memory_limit: Option<u64>) -> Engine {
-    let mut engine: Engine = wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::default()).engine().into();
+    let mut engine: Engine =
+        wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::default()).engine().into();
     if let Some(limit) = memory_limit {
-        crate::memory_limit::apply(&mut engine, limit);
+        super::memory_limit::apply(&mut engine, limit);
     }
     engine
 }
@@ -153,22 +200,21 @@ pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
         Ok(loaded) => loaded,
         Err(e) => return Outcome::not_started(&e),
     };
-    let program = spec
-        .module
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "guest.wasm".into());
+    let program = spec.program();
 
     // wasmer's own runtime (what `RuntimeOrEngine::Engine` would build), wrapped so that a
     // trap is known as a trap and not only as the exit status wasmer substitutes for it.
     let tokio = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return Outcome::Crashed { message: format!("cannot start an async runtime: {e}") },
+        Err(e) => {
+            return Outcome::Crashed { message: format!("cannot start an async runtime: {e}") };
+        }
     };
     let _entered = tokio.enter();
-    let mut pluggable = PluggableRuntime::new(Arc::new(TokioTaskManager::new(tokio.handle().clone())));
+    let mut pluggable =
+        PluggableRuntime::new(Arc::new(TokioTaskManager::new(tokio.handle().clone())));
     pluggable.set_engine(engine);
-    let recorder = TrapRecorder::new(Arc::new(pluggable), output.exit_guard.clone());
+    let recorder = WatchedRuntime::new(Arc::new(pluggable), output.exit_guard.clone());
     let first_trap = recorder.first_trap();
 
     let mut runner = WasiRunner::new();
@@ -180,11 +226,13 @@ pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
     }
     runner.with_args(spec.args.iter().cloned());
     runner.with_envs(spec.env.iter().cloned());
-    runner.with_mapped_directories(spec.dirs.iter().map(|(host, guest)| MappedDirectory {
-        host: host.clone(),
-        guest: guest.clone(),
-    }));
-    let result = runner.run_wasm(RuntimeOrEngine::Runtime(Arc::new(recorder)), &program, module, hash);
+    runner.with_mapped_directories(
+        spec.dirs
+            .iter()
+            .map(|dir| MappedDirectory { host: dir.host.clone(), guest: dir.guest.clone() }),
+    );
+    let result =
+        runner.run_wasm(RuntimeOrEngine::Runtime(Arc::new(recorder)), &program, module, hash);
     if let Some(message) = first_trap.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Outcome::Trapped { message };
     }
@@ -203,15 +251,16 @@ fn classify(path: &Path, err: Error) -> Outcome {
             }
             match e {
                 WasiRuntimeError::Runtime(trap) => {
-                    return Outcome::Trapped { message: crate::util::one_line(&trap.message()) };
+                    return Outcome::Trapped { message: crate::text::one_line(&trap.message()) };
                 }
                 WasiRuntimeError::Init(_)
                 | WasiRuntimeError::Export(_)
                 | WasiRuntimeError::Instantiation(_) => {
-                    return Outcome::not_started(&HarnessError::NotRunnable {
-                        path: path.display().to_string(),
-                        reason: crate::util::one_line(&e.to_string()),
-                    });
+                    let reason = crate::text::one_line(&e.to_string());
+                    return Outcome::not_started(&not_runnable(
+                        &path.display().to_string(),
+                        reason,
+                    ));
                 }
                 _ => {}
             }
@@ -220,15 +269,13 @@ fn classify(path: &Path, err: Error) -> Outcome {
             return Outcome::Exited { code: code.raw() };
         }
         if let Some(trap) = cause.downcast_ref::<wasmer::RuntimeError>() {
-            return Outcome::Trapped { message: crate::util::one_line(&trap.message()) };
+            return Outcome::Trapped { message: crate::text::one_line(&trap.message()) };
         }
         // wasmer could not set the module up (missing exports, a bad memory import, ...).
         if cause.downcast_ref::<wasmer_wasix::SpawnError>().is_some() {
-            return Outcome::not_started(&HarnessError::NotRunnable {
-                path: path.display().to_string(),
-                reason: crate::util::one_line(&format!("{err:#}")),
-            });
+            let reason = crate::text::one_line(&format!("{err:#}"));
+            return Outcome::not_started(&not_runnable(&path.display().to_string(), reason));
         }
     }
-    Outcome::Crashed { message: crate::util::one_line(&format!("{err:#}")) }
+    Outcome::Crashed { message: crate::text::one_line(&format!("{err:#}")) }
 }

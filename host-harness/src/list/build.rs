@@ -1,7 +1,9 @@
-//! Building guest crates with cargo, three ways, and finding their binaries.
+//! Building guest crates with cargo, four ways, and finding their binaries.
 //!
 //! * **wasix**: `cargo build --release --target wasm32-wasmer-wasi` with the `wasix` toolchain
 //!   (the crate's hook and the runtime shim are in);
+//! * **foreign**: the same with `WASIX_TOOLCHAIN_SHIM=0`, which makes the toolchain link no
+//!   shim of its own, as wasmer's own toolchain would: the crate's copy of the shim is used;
 //! * **bare**: the same, with `WASIX_PANIC_EXIT_BARE=1`, which makes the toolchain leave the
 //!   runtime shim out and compile `wasix-panic-exit` as a no-op: what the runtime does alone;
 //! * **native**: `cargo build --release` for the host, the reference behaviour.
@@ -14,13 +16,14 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use crate::status::HarnessError;
+use crate::errors::HarnessError;
 
 pub const WASIX_TARGET: &str = "wasm32-wasmer-wasi";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Variant {
     Wasix,
+    Foreign,
     Bare,
     Native,
 }
@@ -29,6 +32,7 @@ impl Variant {
     pub fn label(self) -> &'static str {
         match self {
             Variant::Wasix => "wasix",
+            Variant::Foreign => "foreign",
             Variant::Bare => "bare",
             Variant::Native => "native",
         }
@@ -91,11 +95,20 @@ fn test_target_args(dir: &Path) -> Vec<&'static str> {
 }
 
 /// Builds the crate's `targets` at `dir` as `variant` and lists the executables.
-pub fn build(dir: &Path, variant: Variant, opts: &BuildOptions) -> Result<Vec<Binary>, HarnessError> {
+pub fn build(
+    dir: &Path,
+    variant: Variant,
+    opts: &BuildOptions,
+) -> Result<Vec<Binary>, HarnessError> {
     build_targets(dir, variant, Targets::Bins, opts)
 }
 
-pub fn build_targets(dir: &Path, variant: Variant, targets: Targets, opts: &BuildOptions) -> Result<Vec<Binary>, HarnessError> {
+pub fn build_targets(
+    dir: &Path,
+    variant: Variant,
+    targets: Targets,
+    opts: &BuildOptions,
+) -> Result<Vec<Binary>, HarnessError> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(dir);
     scrub_env(&mut cmd);
@@ -112,10 +125,13 @@ pub fn build_targets(dir: &Path, variant: Variant, targets: Targets, opts: &Buil
     };
     cmd.args(["--message-format", "json-render-diagnostics"]);
     match variant {
-        Variant::Wasix | Variant::Bare => {
+        Variant::Wasix | Variant::Foreign | Variant::Bare => {
             cmd.env("RUSTUP_TOOLCHAIN", &opts.toolchain).args(["--target", WASIX_TARGET]);
             if variant == Variant::Bare {
                 cmd.env("WASIX_PANIC_EXIT_BARE", "1");
+            }
+            if variant == Variant::Foreign {
+                cmd.env("WASIX_TOOLCHAIN_SHIM", "0");
             }
         }
         Variant::Native => {}
@@ -132,7 +148,7 @@ pub fn build_targets(dir: &Path, variant: Variant, targets: Targets, opts: &Buil
             .lines()
             .find(|l| l.trim_start().starts_with("error"))
             .unwrap_or_else(|| stderr.lines().last().unwrap_or("cargo failed"));
-        return Err(failed(crate::util::one_line(first_error)));
+        return Err(failed(crate::text::one_line(first_error)));
     }
     let mut binaries = Vec::new();
     for line in output.stdout.split(|&b| b == b'\n') {
@@ -177,6 +193,7 @@ pub fn scrub_env(cmd: &mut Command) {
                     | "RUSTC_BOOTSTRAP"
                     | "RUST_RECURSION_COUNT"
                     | "WASIX_PANIC_EXIT_BARE"
+                    | "WASIX_TOOLCHAIN_SHIM"
             )
         {
             cmd.env_remove(key);

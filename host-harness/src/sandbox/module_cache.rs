@@ -27,7 +27,8 @@ impl ModuleCache {
         if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
             return Some(PathBuf::from(dir).join("wasix-harness"));
         }
-        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache").join("wasix-harness"))
+        std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".cache").join("wasix-harness"))
     }
 
     fn entry(&self, engine: &Engine, bytes: &[u8]) -> PathBuf {

@@ -15,10 +15,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::engine::RunSpec;
+use crate::errors::HarnessError;
 use crate::outcome::Outcome;
-use crate::status::HarnessError;
-use crate::watchdog::{self, Output, Report, Request, Stdin};
+use crate::sandbox::engine::DEFAULT_MEMORY_LIMIT;
+use crate::sandbox::watchdog::{self, DEFAULT_CAPTURE_LIMIT};
+use crate::sandbox::{GuestRun, Invocation, Output, RunSpec, Runtime, Stdin};
 
 /// Whether the module is a libtest test binary (it carries libtest's option strings).
 pub fn is_libtest(module: &Path) -> bool {
@@ -37,7 +38,7 @@ pub struct ListedTest {
 /// libtest's arguments split into what selects tests (kept for listing) and what only shapes
 /// output (dropped: the harness runs each test itself).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TestArgs {
+pub struct LibtestArgs {
     pub selection: Vec<String>,
     /// `--ignored`: run only ignored tests; `--include-ignored`: run them too.
     pub run_ignored: RunIgnored,
@@ -54,9 +55,9 @@ pub enum RunIgnored {
     Also,
 }
 
-impl TestArgs {
+impl LibtestArgs {
     pub fn parse(args: &[String]) -> Self {
-        let mut parsed = TestArgs::default();
+        let mut parsed = LibtestArgs::default();
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             match arg.as_str() {
@@ -71,7 +72,8 @@ impl TestArgs {
                     }
                 }
                 // Output and scheduling options, with their values: ours to decide.
-                "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" | "--report-time" => {
+                "--test-threads" | "--format" | "--color" | "--logfile" | "-Z"
+                | "--report-time" => {
                     if !arg.contains('=') && !matches!(arg.as_str(), "--report-time") {
                         iter.next();
                     }
@@ -85,19 +87,26 @@ impl TestArgs {
 }
 
 /// Lists the tests that `args` select, with their ignored and should_panic marks.
-pub fn list(module: &Path, args: &TestArgs, timeout: Duration, cache: Option<&Path>) -> Result<Vec<ListedTest>, HarnessError> {
+pub fn list(
+    module: &Path,
+    args: &LibtestArgs,
+    runtime: Runtime,
+    timeout: Duration,
+    cache: Option<&Path>,
+) -> Result<Vec<ListedTest>, HarnessError> {
     let names = |extra: &[&str]| -> Result<Vec<String>, HarnessError> {
         let mut list_args = vec!["--list".to_string(), "--format".into(), "terse".into()];
         list_args.extend(extra.iter().map(|s| s.to_string()));
         list_args.extend(args.selection.iter().cloned());
-        let report = run_module(module, list_args, timeout, cache)?;
+        let report = run_module(module, list_args, runtime, timeout, cache)?;
         if report.outcome != (Outcome::Exited { code: 0 }) {
             return Err(HarnessError::NotRunnable {
                 path: module.display().to_string(),
+                runtime: runtime.describe(),
                 reason: format!(
                     "listing its tests failed ({}): {}",
                     report.outcome,
-                    crate::util::one_line(&report.stderr.text())
+                    crate::text::one_line(&report.stderr.text())
                 ),
             });
         }
@@ -111,9 +120,12 @@ pub fn list(module: &Path, args: &TestArgs, timeout: Duration, cache: Option<&Pa
     };
     let all = names(&[])?;
     let ignored: BTreeSet<String> = names(&["--ignored"])?.into_iter().collect();
-    let plain: BTreeSet<String> = names(&["-Zunstable-options", "--exclude-should-panic"])?.into_iter().collect();
+    let plain: BTreeSet<String> =
+        names(&["-Zunstable-options", "--exclude-should-panic"])?.into_iter().collect();
     Ok(all
         .into_iter()
+        // `--ignored` selects the ignored tests only; listing shows them all.
+        .filter(|name| args.run_ignored != RunIgnored::Only || ignored.contains(name))
         .map(|name| ListedTest {
             ignored: ignored.contains(&name),
             should_panic: !plain.contains(&name),
@@ -124,33 +136,27 @@ pub fn list(module: &Path, args: &TestArgs, timeout: Duration, cache: Option<&Pa
 
 /// The arguments that run exactly one test, with its output on the real streams.
 pub fn single_test_args(test: &ListedTest) -> Vec<String> {
-    let mut args = vec!["--exact".to_string(), test.name.clone(), "--nocapture".into(), "--test-threads".into(), "1".into()];
+    let mut args = vec![
+        "--exact".to_string(),
+        test.name.clone(),
+        "--nocapture".into(),
+        "--test-threads".into(),
+        "1".into(),
+    ];
     if test.ignored {
         args.push("--include-ignored".into());
     }
     args
 }
 
-/// How one test ended, as libtest would name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TestVerdict {
-    Ok,
-    Failed,
-    Ignored,
-}
-
-/// A single-test run passed when it exited 0 and libtest counted it passed.
-pub fn judge(report: &Report) -> TestVerdict {
-    let stdout = report.stdout.text();
-    match report.outcome {
-        Outcome::Exited { code: 0 } if stdout.contains("test result: ok. 1 passed") => TestVerdict::Ok,
-        Outcome::Exited { code: 0 } if stdout.contains("1 ignored") => TestVerdict::Ignored,
-        _ => TestVerdict::Failed,
-    }
-}
-
-fn run_module(module: &Path, args: Vec<String>, timeout: Duration, cache: Option<&Path>) -> Result<Report, HarnessError> {
-    watchdog::run(&Request {
+fn run_module(
+    module: &Path,
+    args: Vec<String>,
+    runtime: Runtime,
+    timeout: Duration,
+    cache: Option<&Path>,
+) -> Result<GuestRun, HarnessError> {
+    watchdog::run(&Invocation {
         spec: RunSpec {
             module: module.to_path_buf(),
             args,
@@ -158,11 +164,12 @@ fn run_module(module: &Path, args: Vec<String>, timeout: Duration, cache: Option
             env: vec![("RUSTC_BOOTSTRAP".into(), "1".into())],
             dirs: Vec::new(),
             cache: cache.map(Path::to_path_buf),
-            memory_limit: Some(crate::engine::DEFAULT_MEMORY_LIMIT),
+            memory_limit: Some(DEFAULT_MEMORY_LIMIT),
         },
+        runtime,
         timeout,
         stdin: Stdin::Null,
-        output: Output::Capture { limit: 16 << 20 },
+        output: Output::Capture { limit: DEFAULT_CAPTURE_LIMIT },
     })
 }
 
@@ -176,8 +183,16 @@ mod tests {
 
     #[test]
     fn keeps_selection_and_drops_output_options() {
-        let parsed = TestArgs::parse(&strings(&[
-            "adds", "--exact", "--skip", "slow", "--nocapture", "--test-threads", "4", "--format=json", "-q",
+        let parsed = LibtestArgs::parse(&strings(&[
+            "adds",
+            "--exact",
+            "--skip",
+            "slow",
+            "--nocapture",
+            "--test-threads",
+            "4",
+            "--format=json",
+            "-q",
         ]));
         assert_eq!(parsed.selection, strings(&["adds", "--exact", "--skip", "slow"]));
         assert_eq!(parsed.run_ignored, RunIgnored::No);
@@ -186,9 +201,12 @@ mod tests {
 
     #[test]
     fn notices_ignored_modes_and_pass_through() {
-        assert_eq!(TestArgs::parse(&strings(&["--ignored"])).run_ignored, RunIgnored::Only);
-        assert_eq!(TestArgs::parse(&strings(&["--include-ignored"])).run_ignored, RunIgnored::Also);
-        assert!(TestArgs::parse(&strings(&["--list"])).pass_through);
+        assert_eq!(LibtestArgs::parse(&strings(&["--ignored"])).run_ignored, RunIgnored::Only);
+        assert_eq!(
+            LibtestArgs::parse(&strings(&["--include-ignored"])).run_ignored,
+            RunIgnored::Also
+        );
+        assert!(LibtestArgs::parse(&strings(&["--list"])).pass_through);
     }
 
     #[test]
@@ -196,7 +214,14 @@ mod tests {
         let t = ListedTest { name: "a::b".into(), ignored: true, should_panic: false };
         assert_eq!(
             single_test_args(&t),
-            strings(&["--exact", "a::b", "--nocapture", "--test-threads", "1", "--include-ignored"])
+            strings(&[
+                "--exact",
+                "a::b",
+                "--nocapture",
+                "--test-threads",
+                "1",
+                "--include-ignored"
+            ])
         );
     }
 }

@@ -1,36 +1,32 @@
-//! Deciding what to run: find guest crates and modules under the given paths, build them, and
-//! pair every binary with its expectations.
+//! Deciding what to run: find guest crates, wasi-testsuite directories and modules under the
+//! given paths, build the crates, and pair every binary with its expectations; then select.
+//!
+//! * [`case`]: the cases it hands the runner;
+//! * [`build`]: building guest crates with cargo, in several variants;
+//! * [`scenario`]: a scenario's expectation file;
+//! * [`libtest`]: libtest binaries, listed one test per case;
+//! * [`suite`]: wasi-testsuite directories;
+//! * [`filter`]: filters and partitions.
+//!
+//! It imports [`crate::sandbox`] (listing a libtest binary's tests runs it), and below.
+
+pub mod build;
+pub mod case;
+pub mod filter;
+pub mod libtest;
+pub mod scenario;
+pub mod suite;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
 use std::time::Duration;
 
-use crate::expectation::Expectation;
-use crate::guest_build::{self, BuildOptions, Targets, Variant};
-use crate::libtest::{self, ListedTest, RunIgnored, TestArgs};
-use crate::status::HarnessError;
-
-/// One thing to run and judge.
-#[derive(Clone, Debug)]
-pub struct Case {
-    /// Unique, stable name: the filter and partition key, and the report's test name.
-    pub name: String,
-    /// Group in reports (the crate or directory it came from).
-    pub group: String,
-    pub kind: CaseKind,
-}
-
-#[derive(Clone, Debug)]
-pub enum CaseKind {
-    /// A guest program with an expectation file, run as WASIX and compared with its native
-    /// and bare builds.
-    Scenario(Box<Scenario>),
-    /// One test of a libtest binary, run alone in its own instance.
-    Libtest(Box<LibtestCase>),
-    /// A module with a wasi-testsuite JSON spec.
-    Suite(Box<crate::testsuite::SuiteCase>),
-}
+use crate::errors::HarnessError;
+use crate::sandbox::Runtime;
+use build::{BuildOptions, Targets, Variant};
+pub use case::{Case, CaseKind, LibtestCase, Scenario};
+use libtest::{LibtestArgs, RunIgnored};
+use scenario::Expectation;
 
 /// Something under the given paths that yields cases.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,31 +39,14 @@ pub enum Source {
     Module(PathBuf),
 }
 
-#[derive(Clone, Debug)]
-pub struct LibtestCase {
-    pub module: PathBuf,
-    pub test: ListedTest,
-    pub run_ignored: RunIgnored,
-    /// The native build of the same test binary, for the verdict native `cargo test` gives.
-    pub native: Option<PathBuf>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Scenario {
-    pub expectation: Expectation,
-    /// Where relative paths in the expectation are resolved.
-    pub dir: PathBuf,
-    pub wasix: PathBuf,
-    pub bare: Option<PathBuf>,
-    pub native: Option<PathBuf>,
-}
-
-/// Which builds of a guest crate to make.
+/// Which builds of a guest crate to make, and how to list libtest binaries.
 #[derive(Clone, Debug)]
 pub struct PlanOptions {
     pub build: BuildOptions,
     pub native: bool,
     pub bare: bool,
+    /// Also build with the crate's own shim instead of the toolchain's (`WASIX_TOOLCHAIN_SHIM=0`).
+    pub foreign: bool,
     /// For listing the tests of libtest binaries.
     pub list_timeout: Duration,
     pub cache: Option<PathBuf>,
@@ -103,18 +82,19 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Source>, HarnessError> {
     if sources.is_empty() {
         return Err(HarnessError::NoInput {
             path: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-            reason: "no guest crate (a directory with a Cargo.toml [package]) or .wasm file found".into(),
+            reason: "no guest crate (a directory with a Cargo.toml [package]) or .wasm file found"
+                .into(),
         });
     }
     Ok(sources)
 }
 
 fn collect_sources(dir: &Path, depth: u32, out: &mut Vec<Source>) {
-    if guest_build::is_crate(dir) {
+    if build::is_crate(dir) {
         out.push(Source::Crate(dir.to_path_buf()));
         return;
     }
-    if crate::testsuite::is_suite_dir(dir) {
+    if suite::is_suite_dir(dir) {
         out.push(Source::Suite(dir.to_path_buf()));
         return;
     }
@@ -124,7 +104,11 @@ fn collect_sources(dir: &Path, depth: u32, out: &mut Vec<Source>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut children: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "target" && !n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n != "target" && !n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     children.sort();
     for child in children {
@@ -132,48 +116,67 @@ fn collect_sources(dir: &Path, depth: u32, out: &mut Vec<Source>) {
     }
 }
 
-/// Builds one crate in every requested variant and returns its scenarios.
+/// Builds one crate in every requested variant and returns its scenarios and tests.
 pub fn plan_crate(dir: &Path, opts: &PlanOptions) -> Result<Vec<Case>, HarnessError> {
     let group = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let wasix = guest_build::build(dir, Variant::Wasix, &opts.build)?;
-    let by_name = |variant: Variant| -> Result<BTreeMap<String, PathBuf>, HarnessError> {
-        Ok(guest_build::build(dir, variant, &opts.build)?
-            .into_iter()
-            .map(|b| (b.name, b.executable))
-            .collect())
-    };
-    let native = if opts.native { by_name(Variant::Native)? } else { BTreeMap::new() };
-    let bare = if opts.bare { by_name(Variant::Bare)? } else { BTreeMap::new() };
+    let wasix = build::build(dir, Variant::Wasix, &opts.build)?;
+    let mut others: Vec<(Variant, BTreeMap<String, PathBuf>)> = Vec::new();
+    for (variant, wanted) in [
+        (Variant::Foreign, opts.foreign),
+        (Variant::Native, opts.native),
+        (Variant::Bare, opts.bare),
+    ] {
+        if wanted {
+            let built = build::build(dir, variant, &opts.build)?
+                .into_iter()
+                .map(|b| (b.name, b.executable));
+            others.push((variant, built.collect()));
+        }
+    }
 
     let mut cases = Vec::new();
     for bin in wasix {
-        let toml = bin.src_path.with_extension("toml");
-        let expectation = Expectation::load(&toml)?;
-        let dir = bin.src_path.parent().unwrap_or(dir).to_path_buf();
+        let expectation = Expectation::load(&bin.src_path.with_extension("toml"))?;
+        let scenario_dir = bin.src_path.parent().unwrap_or(dir).to_path_buf();
+        let mut builds = BTreeMap::from([(Variant::Wasix, bin.executable)]);
+        for (variant, built) in &others {
+            if let Some(exe) = built.get(&bin.name) {
+                builds.insert(*variant, exe.clone());
+            }
+        }
         cases.push(Case {
             name: bin.name.clone(),
             group: group.clone(),
-            kind: CaseKind::Scenario(Box::new(Scenario {
-                expectation,
-                dir,
-                wasix: bin.executable,
-                bare: bare.get(&bin.name).cloned(),
-                native: native.get(&bin.name).cloned(),
-            })),
+            kind: CaseKind::Scenario(Box::new(Scenario { expectation, dir: scenario_dir, builds })),
         });
     }
     cases.extend(plan_tests(dir, &group, opts)?);
     Ok(cases)
 }
 
+/// A wasi-testsuite directory, one case per module.
+pub fn plan_suite(dir: &Path) -> Result<Vec<Case>, HarnessError> {
+    Ok(suite::plan_suite(dir)?.into_iter().map(suite_case).collect())
+}
+
+/// One module given by path (with its `NAME.json`, if any).
+pub fn plan_module(file: &Path) -> Result<Case, HarnessError> {
+    let group = file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+    Ok(suite_case(suite::plan_module(file, group.as_deref().unwrap_or("."))?))
+}
+
+fn suite_case(t: suite::SuiteCase) -> Case {
+    Case { name: t.name.clone(), group: t.group.clone(), kind: CaseKind::Suite(Box::new(t)) }
+}
+
 /// The crate's libtest binaries (library and `tests/*.rs`), one case per test.
 fn plan_tests(dir: &Path, group: &str, opts: &PlanOptions) -> Result<Vec<Case>, HarnessError> {
-    let binaries = guest_build::build_targets(dir, Variant::Wasix, Targets::Tests, &opts.build)?;
+    let binaries = build::build_targets(dir, Variant::Wasix, Targets::Tests, &opts.build)?;
     if binaries.is_empty() {
         return Ok(Vec::new());
     }
     let native: BTreeMap<String, PathBuf> = if opts.native {
-        guest_build::build_targets(dir, Variant::Native, Targets::Tests, &opts.build)?
+        build::build_targets(dir, Variant::Native, Targets::Tests, &opts.build)?
             .into_iter()
             .map(|b| (b.name, b.executable))
             .collect()
@@ -182,8 +185,14 @@ fn plan_tests(dir: &Path, group: &str, opts: &PlanOptions) -> Result<Vec<Case>, 
     };
     let mut cases = Vec::new();
     for bin in binaries.iter().filter(|b| libtest::is_libtest(&b.executable)) {
-        let args = TestArgs { run_ignored: opts.run_ignored, ..TestArgs::default() };
-        for test in libtest::list(&bin.executable, &args, opts.list_timeout, opts.cache.as_deref())? {
+        let args = LibtestArgs { run_ignored: opts.run_ignored, ..LibtestArgs::default() };
+        for test in libtest::list(
+            &bin.executable,
+            &args,
+            Runtime::Wasmer,
+            opts.list_timeout,
+            opts.cache.as_deref(),
+        )? {
             cases.push(Case {
                 name: format!("{}::{}", bin.name, test.name),
                 group: group.to_string(),
@@ -192,6 +201,8 @@ fn plan_tests(dir: &Path, group: &str, opts: &PlanOptions) -> Result<Vec<Case>, 
                     test,
                     run_ignored: opts.run_ignored,
                     native: native.get(&bin.name).cloned(),
+                    env: Vec::new(),
+                    dirs: Vec::new(),
                 })),
             });
         }

@@ -9,12 +9,14 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::Summary;
-use crate::execute::{CaseResult, Event, Verdict};
-use crate::watchdog::Report;
+use crate::runner::{CaseResult, Event, Verdict};
+use crate::sandbox::GuestRun;
 
 pub fn event(event: &Event<'_>) {
     let value = match event {
-        Event::Started(case) => json!({"type": "case", "event": "started", "name": case.name, "group": case.group}),
+        Event::Started(case) => {
+            json!({"type": "case", "event": "started", "name": case.name, "group": case.group})
+        }
         Event::Slow { name, after } => {
             json!({"type": "case", "event": "slow", "name": name, "after_secs": after.as_secs_f64()})
         }
@@ -35,16 +37,19 @@ fn finished(r: &CaseResult) -> Value {
     let (event, reason) = match &r.verdict {
         Verdict::Passed => ("passed", None),
         Verdict::Failed => ("failed", None),
-        Verdict::Skipped(reason) => ("skipped", Some(reason.clone())),
+        Verdict::Skipped(reason) => ("skipped", Some(reason.to_string())),
     };
     json!({
-        "type": "case", "event": event, "name": r.name, "group": r.group, "expected": r.expected,
-        "problems": r.problems, "notes": r.notes, "attempts": r.attempts, "skip_reason": reason,
-        "wasix": r.wasix.as_ref().map(run), "native": r.native.as_ref().map(run), "bare": r.bare.as_ref().map(run),
+        "type": "case", "event": event, "name": r.name, "case": r.case, "group": r.group,
+        "runtime": r.target.runtime.name(), "build": r.target.build.label(), "expected": r.expected,
+        "problems": r.problems, "native_difference": r.native_difference,
+        "runtime_difference": r.runtime_difference, "flaky": r.flaky, "late": r.late, "attempts": r.attempts,
+        "skip_reason": reason, "run": r.run.as_ref().map(run), "native": r.native.as_ref().map(run),
+        "bare": r.bare.as_ref().map(run),
     })
 }
 
-fn run(report: &Report) -> Value {
+fn run(report: &GuestRun) -> Value {
     json!({
         "outcome": report.outcome, "label": report.outcome.to_string(), "status": report.outcome.status(),
         "exec_time": report.duration.as_secs_f64(), "stdout": report.stdout.text(), "stderr": report.stderr.text(),

@@ -18,7 +18,8 @@ pub struct LimitingTunables {
 
 impl LimitingTunables {
     pub fn new(limit_bytes: u64) -> Self {
-        let pages = (limit_bytes / WASM_PAGE_SIZE as u64).clamp(1, u32::MAX as u64 / WASM_PAGE_SIZE as u64) as u32;
+        let pages = (limit_bytes / WASM_PAGE_SIZE as u64)
+            .clamp(1, u32::MAX as u64 / WASM_PAGE_SIZE as u64) as u32;
         Self { limit: Pages(pages), base: BaseTunables::new() }
     }
 
@@ -45,7 +46,11 @@ impl Tunables for LimitingTunables {
         self.base.table_style(table)
     }
 
-    fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
+    fn create_host_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+    ) -> Result<VMMemory, MemoryError> {
         self.base.create_host_memory(&self.adjust(ty)?, style)
     }
 

@@ -16,12 +16,19 @@
 //! reason = "why native differs"
 //! bare = 127                    # optional: what a build without the crate must do
 //! timeout = 10                  # seconds before the watchdog kills the run
-//! within = 1.5                  # seconds the run may take at most (checked, not enforced)
+//! within = 1.5                  # seconds the run should take at most (over it: reported late)
 //! args = ["a"]
 //! env = { KEY = "value" }
 //! stdin = "text"                # stdin content; default is empty (end of file at once)
 //! stdin_open = true             # keep stdin open and empty: reads block
 //! scratch_dir = "/scratch"      # a fresh host temp dir mapped here; $SCRATCH_DIR names it
+//!
+//! [runtimes.sdk]                # what one runtime really does, where it differs because of
+//! expect = "hang"               # that runtime's own bug; any of expect, stdout_contains,
+//! reason = "sdk bug: ..."       # stderr_contains, stdout_equals, timeout, within; `reason`
+//!                               # (required) names the bug and the program that shows it
+//! [runtimes."wasmer-4.3"]
+//! skip = "needs X, which wasmer 4.3 lacks"  # not run there: a declared skip
 //! ```
 
 use std::collections::BTreeMap;
@@ -31,8 +38,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::errors::HarnessError;
 use crate::outcome::Outcome;
-use crate::status::HarnessError;
+
+/// The runtime names a `[runtimes.NAME]` table may use (the sandbox's runtimes).
+const KNOWN_RUNTIMES: &[&str] = &["wasmer", "sdk", "wasmer-4.3"];
 
 /// An expected way for a run to end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +130,36 @@ pub struct Expectation {
     #[serde(default)]
     pub stdin_open: bool,
     pub scratch_dir: Option<String>,
+    /// Declared differences of one runtime, by runtime name.
+    #[serde(default)]
+    pub runtimes: BTreeMap<String, RuntimeDifference>,
+}
+
+/// What one runtime does instead of the expectation, because of its own bug, or why the
+/// scenario cannot run there.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeDifference {
+    pub expect: Option<Expected>,
+    pub stdout_contains: Option<Vec<String>>,
+    pub stderr_contains: Option<Vec<String>>,
+    pub stdout_equals: Option<String>,
+    pub timeout: Option<f64>,
+    pub within: Option<f64>,
+    /// The runtime's bug, and how it was shown.
+    #[serde(default)]
+    pub reason: String,
+    /// Not run on this runtime, for this reason.
+    pub skip: Option<String>,
+}
+
+/// The expectation that holds on one runtime.
+#[derive(Clone, Debug)]
+pub enum OnRuntime {
+    /// The scenario's own expectation, or one adjusted by a declared runtime bug (`reason`).
+    Run { expectation: Box<Expectation>, declared: Option<String> },
+    /// Declared not to run there.
+    Skip(String),
 }
 
 impl Expectation {
@@ -131,35 +171,87 @@ impl Expectation {
             Err(e) => {
                 return Err(HarnessError::NoInput {
                     path: path.display().to_string(),
-                    reason: crate::util::io_reason(&e),
+                    reason: crate::text::io_reason(&e),
                 });
             }
         };
-        Self::parse(&text).map_err(|reason| HarnessError::BadSpec { path: path.display().to_string(), reason })
+        Self::parse(&text)
+            .map_err(|reason| HarnessError::BadSpec { path: path.display().to_string(), reason })
     }
 
     /// Parses and checks an expectation file's text; errors are one line.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let exp: Expectation = toml::from_str(text).map_err(|e| crate::util::one_line(e.message()))?;
+        let exp: Expectation =
+            toml::from_str(text).map_err(|e| crate::text::one_line(e.message()))?;
         if exp.native == NativeParity::Differs && exp.reason.as_deref().unwrap_or("").is_empty() {
             return Err("`native = \"differs\"` needs a `reason`".into());
         }
-        for (key, value) in [("timeout", exp.timeout), ("within", exp.within)] {
-            if let Some(t) = value {
-                if !(t > 0.0 && t <= 3600.0) {
-                    return Err(format!("`{key} = {t}` is not between 0 and 3600 seconds"));
-                }
+        let mut times =
+            vec![("timeout".to_string(), exp.timeout), ("within".to_string(), exp.within)];
+        for (runtime, diff) in &exp.runtimes {
+            if !KNOWN_RUNTIMES.contains(&runtime.as_str()) {
+                return Err(format!(
+                    "[runtimes.{runtime}]: not a runtime (one of: {})",
+                    KNOWN_RUNTIMES.join(", ")
+                ));
+            }
+            if diff.reason.trim().is_empty() && diff.skip.is_none() {
+                return Err(format!(
+                    "[runtimes.{runtime}] needs a `reason` naming the runtime's bug"
+                ));
+            }
+            times.push((format!("runtimes.{runtime}.timeout"), diff.timeout));
+            times.push((format!("runtimes.{runtime}.within"), diff.within));
+        }
+        for (key, value) in times {
+            if let Some(t) = value
+                && !(t > 0.0 && t <= 3600.0)
+            {
+                return Err(format!("`{key} = {t}` is not between 0 and 3600 seconds"));
             }
         }
         Ok(exp)
+    }
+
+    /// The expectation on the runtime named `runtime`, with its declared difference applied.
+    pub fn on_runtime(&self, runtime: &str) -> OnRuntime {
+        let Some(diff) = self.runtimes.get(runtime) else {
+            return OnRuntime::Run { expectation: Box::new(self.clone()), declared: None };
+        };
+        if let Some(reason) = &diff.skip {
+            return OnRuntime::Skip(reason.clone());
+        }
+        let mut exp = self.clone();
+        if let Some(expect) = &diff.expect {
+            exp.expect = expect.clone();
+        }
+        if let Some(v) = &diff.stdout_contains {
+            exp.stdout_contains = v.clone();
+        }
+        if let Some(v) = &diff.stderr_contains {
+            exp.stderr_contains = v.clone();
+        }
+        if diff.stdout_equals.is_some() {
+            exp.stdout_equals = diff.stdout_equals.clone();
+        }
+        exp.timeout = diff.timeout.or(exp.timeout);
+        exp.within = diff.within.or(exp.within);
+        OnRuntime::Run { expectation: Box::new(exp), declared: Some(diff.reason.clone()) }
     }
 
     pub fn timeout(&self, default: Duration) -> Duration {
         self.timeout.map(Duration::from_secs_f64).unwrap_or(default)
     }
 
+    /// Whether the run took longer than its `within` budget. Reported, never a failure: how
+    /// fast a run is depends on the machine's load, and a verdict must not (a run that never
+    /// ends is caught by the timeout).
+    pub fn late(&self, took: Duration) -> bool {
+        self.within.is_some_and(|limit| took.as_secs_f64() > limit)
+    }
+
     /// Every way the run fails this expectation; empty when it meets it.
-    pub fn check(&self, outcome: &Outcome, stdout: &str, stderr: &str, took: Duration) -> Vec<String> {
+    pub fn check(&self, outcome: &Outcome, stdout: &str, stderr: &str) -> Vec<String> {
         let mut problems = Vec::new();
         if !self.expect.matches(outcome) {
             let detail = outcome.explanation().map(|e| format!(" ({e})")).unwrap_or_default();
@@ -175,44 +267,14 @@ impl Expectation {
                 problems.push(format!("stderr lacks {needle:?}"));
             }
         }
-        if let Some(want) = &self.stdout_equals {
-            if stdout != want {
-                problems.push(format!("stdout is {:?}, expected {want:?}", crate::util::one_line(stdout)));
-            }
-        }
-        if let Some(limit) = self.within {
-            if took.as_secs_f64() > limit {
-                problems.push(format!("took {:.2} s, more than {limit} s", took.as_secs_f64()));
-            }
+        if let Some(want) = &self.stdout_equals
+            && stdout != want
+        {
+            problems
+                .push(format!("stdout is {:?}, expected {want:?}", crate::text::one_line(stdout)));
         }
         problems
     }
-}
-
-/// The panic messages in a stderr, with what legitimately differs between a native and a
-/// WASIX build taken out: thread ids (`'main' (12345)`) and paths (only file names are kept).
-pub fn panic_messages(stderr: &str) -> Vec<String> {
-    let mut messages = Vec::new();
-    let mut lines = stderr.lines().peekable();
-    while let Some(line) = lines.next() {
-        let Some(rest) = line.strip_prefix("thread '") else { continue };
-        let Some((name, rest)) = rest.split_once('\'') else { continue };
-        let Some(at) = rest.find("panicked at ") else { continue };
-        let location = rest[at + "panicked at ".len()..].trim_end_matches(':');
-        let file = location.rsplit('/').next().unwrap_or(location);
-        let mut text = format!("thread '{name}' panicked at {file}:");
-        // The message runs until the next blank line, note, or panic header.
-        while let Some(next) = lines.peek() {
-            if next.is_empty() || next.starts_with("note:") || next.starts_with("thread '") {
-                break;
-            }
-            text.push('\n');
-            text.push_str(next);
-            lines.next();
-        }
-        messages.push(text);
-    }
-    messages
 }
 
 #[cfg(test)]
@@ -246,26 +308,42 @@ mod tests {
     }
 
     #[test]
+    fn a_runtime_difference_needs_a_reason_and_a_known_runtime() {
+        assert!(
+            Expectation::parse("[runtimes.sdk]\nexpect = \"hang\"").unwrap_err().contains("reason")
+        );
+        assert!(
+            Expectation::parse("[runtimes.wasmtime]\nreason = \"x\"")
+                .unwrap_err()
+                .contains("not a runtime")
+        );
+        let exp = Expectation::parse(
+            "expect = 101\n[runtimes.sdk]\nexpect = \"hang\"\nreason = \"sdk bug\"\n",
+        )
+        .unwrap();
+        match exp.on_runtime("sdk") {
+            OnRuntime::Run { expectation, declared } => {
+                assert_eq!(expectation.expect, Expected::Named(NamedOutcome::Hang));
+                assert_eq!(declared.as_deref(), Some("sdk bug"));
+            }
+            OnRuntime::Skip(_) => panic!("not a skip"),
+        }
+        assert!(matches!(exp.on_runtime("wasmer"), OnRuntime::Run { declared: None, .. }));
+    }
+
+    #[test]
     fn check_reports_each_problem() {
         let exp = Expectation {
             expect: Expected::Exit(101),
             stderr_contains: vec!["boom".into()],
             ..Default::default()
         };
-        let ok = exp.check(&Outcome::Exited { code: 101 }, "", "boom\n", Duration::ZERO);
+        let ok = exp.check(&Outcome::Exited { code: 101 }, "", "boom\n");
         assert!(ok.is_empty());
-        let bad = exp.check(&Outcome::Exited { code: 127 }, "", "", Duration::ZERO);
+        let bad = exp.check(&Outcome::Exited { code: 127 }, "", "");
         assert_eq!(bad.len(), 2, "{bad:?}");
         let hang = Expected::Named(NamedOutcome::Hang);
         assert!(hang.matches(&Outcome::TimedOut { after_ms: 1 }));
         assert!(!hang.matches(&Outcome::Exited { code: 0 }));
-    }
-
-    #[test]
-    fn panic_messages_ignore_thread_ids_and_paths() {
-        let native = "\nthread '<unnamed>' (4242) panicked at src/bin/seed.rs:5:9:\ndead lock?\nnote: run with\n";
-        let wasix = "\nthread '<unnamed>' (2) panicked at /abs/src/bin/seed.rs:5:9:\ndead lock?\n";
-        assert_eq!(panic_messages(native), panic_messages(wasix));
-        assert_eq!(panic_messages(native), ["thread '<unnamed>' panicked at seed.rs:5:9:\ndead lock?"]);
     }
 }

@@ -59,7 +59,10 @@ pub struct Filter {
 impl Filter {
     pub fn matches(&self, name: &str) -> bool {
         let wanted = self.patterns.is_empty()
-            || self.patterns.iter().any(|p| if self.exact { name == p } else { name.contains(p.as_str()) });
+            || self
+                .patterns
+                .iter()
+                .any(|p| if self.exact { name == p } else { name.contains(p.as_str()) });
         wanted && !self.skip.iter().any(|s| name.contains(s.as_str()))
     }
 }
@@ -115,7 +118,8 @@ mod tests {
     #[test]
     fn filters_then_partitions() {
         let all = names(10);
-        let filter = Filter { patterns: vec!["case_0".into()], exact: false, skip: vec!["case_09".into()] };
+        let filter =
+            Filter { patterns: vec!["case_0".into()], exact: false, skip: vec!["case_09".into()] };
         assert_eq!(select(&all, &filter, None), (0..9).collect::<Vec<_>>());
         let exact = Filter { patterns: vec!["case_03".into()], exact: true, skip: vec![] };
         assert_eq!(select(&all, &exact, None), vec![3]);

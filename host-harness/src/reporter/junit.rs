@@ -4,10 +4,14 @@ use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::execute::{CaseResult, Verdict};
-use crate::status::HarnessError;
+use crate::errors::HarnessError;
+use crate::runner::{CaseResult, Verdict};
 
-pub fn write(path: &Path, results: &[CaseResult], took: std::time::Duration) -> Result<(), HarnessError> {
+pub fn write(
+    path: &Path,
+    results: &[CaseResult],
+    took: std::time::Duration,
+) -> Result<(), HarnessError> {
     let mut report = Report::new("wasix-harness");
     report.set_time(took);
     let mut groups: Vec<&str> = results.iter().map(|r| r.group.as_str()).collect();
@@ -27,14 +31,17 @@ pub fn write(path: &Path, results: &[CaseResult], took: std::time::Duration) -> 
                 }
                 Verdict::Skipped(reason) => {
                     let mut status = TestCaseStatus::skipped();
-                    status.set_message(reason.clone());
+                    status.set_message(reason.to_string());
                     status
                 }
             };
             let mut case = TestCase::new(r.name.clone(), status);
             case.set_classname(group);
             case.set_time(r.duration());
-            if let Some(run) = &r.wasix {
+            if r.flaky {
+                case.set_system_out(format!("flaky: passed on attempt {}", r.attempts));
+            }
+            if let Some(run) = &r.run {
                 case.set_system_out(run.stdout.text());
                 case.set_system_err(run.stderr.text());
             }
@@ -42,7 +49,9 @@ pub fn write(path: &Path, results: &[CaseResult], took: std::time::Duration) -> 
         }
         report.add_test_suite(suite);
     }
-    let bad = |e: String| HarnessError::Internal(format!("cannot write JUnit report {}: {e}", path.display()));
+    let bad = |e: String| {
+        HarnessError::Internal(format!("cannot write JUnit report {}: {e}", path.display()))
+    };
     let xml = report.to_string().map_err(|e| bad(e.to_string()))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| bad(e.to_string()))?;

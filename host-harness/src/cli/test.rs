@@ -1,19 +1,20 @@
-//! `wasix-harness test`: build, select, run in parallel, report.
+//! `wasix-harness test`: list (build and select), run in parallel on each runtime, report.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 
-use crate::execute::{self, Event, ExecOptions};
-use crate::guest_build::BuildOptions;
-use crate::module_cache::ModuleCache;
-use crate::plan::{self, Case, PlanOptions, Source};
-use crate::testsuite;
-use crate::report::{self, Summary, human::Human};
-use crate::libtest::RunIgnored;
-use crate::select::{self, Filter, Partition};
-use crate::status::{self, HarnessError};
+use super::{SandboxArgs, parse_secs};
+use crate::errors::{self, HarnessError};
+use crate::list::build::BuildOptions;
+use crate::list::filter::{self, Filter, Partition};
+use crate::list::libtest::RunIgnored;
+use crate::list::{self, Case, PlanOptions, Source};
+use crate::reporter::{self, Summary, human::Human};
+use crate::runner::{self, Event, RunOptions};
+use crate::sandbox::Runtime;
+use crate::sandbox::watchdog::DEFAULT_CAPTURE_LIMIT;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
@@ -32,9 +33,13 @@ pub struct TestArgs {
     /// Cases run at the same time [default: the number of cores].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Seconds before a run is killed and reported as a hang, unless its expectation says.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = crate::cli::parse_secs)]
-    pub timeout: Duration,
+    /// Run every case on each of these runtimes (comma-separated, or `all`): `wasmer` (7.4,
+    /// embedded), `sdk` (@wasmer/sdk in Node), `wasmer-4.3`.
+    #[arg(long = "runtime", value_name = "NAME[,NAME...]", default_value = "wasmer",
+          value_parser = crate::sandbox::runtime::parse_list)]
+    pub runtime: Vec<Vec<Runtime>>,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
     /// Run only cases whose name contains PATTERN (repeatable).
     #[arg(long = "filter", short = 'E', value_name = "PATTERN")]
     pub filters: Vec<String>,
@@ -71,6 +76,10 @@ pub struct TestArgs {
     /// Do not build and run the without-crate comparison.
     #[arg(long)]
     pub no_bare: bool,
+    /// Also build every scenario with the crate's own shim instead of the toolchain's
+    /// (`WASIX_TOOLCHAIN_SHIM=0`, as wasmer's own toolchain builds) and judge it the same way.
+    #[arg(long)]
+    pub foreign: bool,
     /// Run only the ignored tests of libtest binaries.
     #[arg(long, conflicts_with = "include_ignored")]
     pub ignored: bool,
@@ -81,11 +90,12 @@ pub struct TestArgs {
     #[arg(long)]
     pub list: bool,
     /// Name a run as slow once it passes this many seconds.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::cli::parse_secs)]
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
     pub slow: Duration,
-    /// Keep at most this many bytes of each output stream per run.
-    #[arg(long, value_name = "BYTES", default_value = "16777216")]
-    pub capture_limit: usize,
+    /// Keep at most this many bytes of each output stream per run (its start and its end).
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_CAPTURE_LIMIT as u64,
+          value_parser = super::parse_size)]
+    pub capture_limit: u64,
     /// The rustup toolchain that builds WASIX guests.
     #[arg(long, value_name = "NAME", default_value = "wasix")]
     pub toolchain: String,
@@ -93,27 +103,35 @@ pub struct TestArgs {
     /// checkout, else in the crate].
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
-    /// Cap on each guest's linear memory (bytes, or with K/M/G).
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::cli::parse_size)]
-    pub memory_limit: u64,
-    /// Compile every module instead of using the compiled-module cache.
-    #[arg(long)]
-    pub no_cache: bool,
-    /// Where compiled modules are cached (see `run --help`).
-    #[arg(long, value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
+}
+
+impl TestArgs {
+    /// The runtimes, in order, without repeats.
+    pub fn runtimes(&self) -> Vec<Runtime> {
+        let mut seen = std::collections::HashSet::new();
+        self.runtime.iter().flatten().copied().filter(|r| seen.insert(*r)).collect()
+    }
 }
 
 pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
     let started = Instant::now();
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("guest-tests")] } else { args.paths.clone() };
+    let paths =
+        if args.paths.is_empty() { vec![PathBuf::from("guest-tests")] } else { args.paths.clone() };
     let human = args.message_format == MessageFormat::Human;
+    let runtimes = args.runtimes();
+    // A runtime that is not installed is a loud failure before anything runs, not a skip.
+    for runtime in &runtimes {
+        runtime.check_available()?;
+    }
 
     let cases = collect(&paths, &args)?;
     let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
-    let filter = Filter { patterns: args.filters.clone(), exact: args.exact, skip: args.skip.clone() };
-    let keep: std::collections::HashSet<usize> = select::select(&names, &filter, args.partition).into_iter().collect();
-    let cases: Vec<Case> = cases.into_iter().enumerate().filter(|(i, _)| keep.contains(i)).map(|(_, c)| c).collect();
+    let filter =
+        Filter { patterns: args.filters.clone(), exact: args.exact, skip: args.skip.clone() };
+    let keep: std::collections::HashSet<usize> =
+        filter::select(&names, &filter, args.partition).into_iter().collect();
+    let cases: Vec<Case> =
+        cases.into_iter().enumerate().filter(|(i, _)| keep.contains(i)).map(|(_, c)| c).collect();
 
     if args.list {
         for case in &cases {
@@ -122,22 +140,29 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
         return Ok(0);
     }
 
-    let opts = ExecOptions {
-        jobs: args.jobs.map(|j| j as usize).unwrap_or_else(default_jobs),
-        default_timeout: args.timeout,
+    let opts = RunOptions {
+        jobs: args.jobs.map(|j| j as usize).unwrap_or_else(runner::default_jobs),
+        default_timeout: args.sandbox.timeout,
         retries: args.retries,
         fail_fast: args.fail_fast && !args.no_fail_fast,
-        capture_limit: args.capture_limit,
-        cache: cache_dir(&args),
-        memory_limit: args.memory_limit,
+        capture_limit: usize::try_from(args.capture_limit).unwrap_or(usize::MAX),
+        cache: args.sandbox.cache(),
+        memory_limit: args.sandbox.memory_limit,
         slow_after: args.slow,
+        runtimes: runtimes.clone(),
     };
     let mut people = Human::new(cases.len());
-    people.line(&format!("running {} cases with {} jobs", cases.len(), opts.jobs));
-    let results = execute::execute(&cases, &opts, |event: Event<'_>| {
+    let on: Vec<String> = runtimes.iter().map(|r| r.describe()).collect();
+    people.line(&format!(
+        "running {} cases with {} jobs on {}",
+        cases.len(),
+        opts.jobs,
+        on.join(", ")
+    ));
+    let results = runner::execute(&cases, &opts, |event: Event<'_>| {
         people.event(&event);
         if !human {
-            report::json::event(&event);
+            reporter::json::event(&event);
         }
     });
     people.finish();
@@ -145,25 +170,25 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
     let took = started.elapsed();
     let summary = Summary::of(&results);
     if let Some(path) = &args.junit {
-        report::junit::write(path, &results, took)?;
+        reporter::junit::write(path, &results, took)?;
     }
     if let Some(path) = &args.parity {
-        report::parity::write(path, &results)?;
+        reporter::parity::write(path, &results)?;
     }
-    let table = report::human::table(&results);
-    let closing = report::human::summary_line(&summary, took);
+    let table = reporter::human::table(&results);
+    let closing = reporter::human::summary_line(&summary, took);
     if human {
         println!("\n{table}\n{closing}");
     } else {
         eprintln!("\n{table}\n{closing}");
-        report::json::suite(&summary, took.as_secs_f64());
+        reporter::json::suite(&summary, took.as_secs_f64());
     }
-    Ok(if summary.failed > 0 { status::TESTS_FAILED } else { 0 })
+    Ok(if summary.failed > 0 { errors::TESTS_FAILED } else { 0 })
 }
 
 /// Builds every crate under `paths` and lists its cases, with progress on stderr.
 fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError> {
-    let sources = plan::discover(paths)?;
+    let sources = list::discover(paths)?;
     let target_root = match &args.target_dir {
         Some(dir) => dir.clone(),
         None => {
@@ -178,8 +203,9 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
         build: BuildOptions { target_root, toolchain: args.toolchain.clone() },
         native: !args.no_native,
         bare: !args.no_bare,
-        list_timeout: args.timeout,
-        cache: cache_dir(args),
+        foreign: args.foreign,
+        list_timeout: args.sandbox.timeout,
+        cache: args.sandbox.cache(),
         run_ignored: if args.ignored {
             RunIgnored::Only
         } else if args.include_ignored {
@@ -194,31 +220,25 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
             Source::Crate(dir) => {
                 let t = Instant::now();
                 eprintln!("building {} ...", dir.display());
-                let found = plan::plan_crate(dir, &opts)?;
-                eprintln!("built {} ({} cases) in {}", dir.display(), found.len(), report::secs(t.elapsed()));
+                let found = list::plan_crate(dir, &opts)?;
+                eprintln!(
+                    "built {} ({} cases) in {}",
+                    dir.display(),
+                    found.len(),
+                    reporter::secs(t.elapsed())
+                );
                 cases.extend(found);
             }
-            Source::Suite(dir) => cases.extend(testsuite::plan_suite(dir)?),
-            Source::Module(file) => {
-                let group = file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
-                cases.push(testsuite::plan_module(file, group.as_deref().unwrap_or("."))?);
-            }
+            Source::Suite(dir) => cases.extend(list::plan_suite(dir)?),
+            Source::Module(file) => cases.push(list::plan_module(file)?),
         }
     }
-    plan::disambiguate(&mut cases);
+    list::disambiguate(&mut cases);
     Ok(cases)
-}
-
-fn cache_dir(args: &TestArgs) -> Option<PathBuf> {
-    if args.no_cache { None } else { args.cache_dir.clone().or_else(ModuleCache::default_dir) }
 }
 
 fn default_target_root(crate_dir: &Path) -> PathBuf {
     let abs = std::fs::canonicalize(crate_dir).unwrap_or_else(|_| crate_dir.to_path_buf());
     let root = abs.ancestors().find(|a| a.join(".git").exists()).unwrap_or(&abs);
     root.join("target").join("guests")
-}
-
-fn default_jobs() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }

@@ -24,8 +24,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::plan::{Case, CaseKind};
-use crate::status::HarnessError;
+use crate::errors::HarnessError;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SuiteSpec {
@@ -40,8 +39,13 @@ pub struct SuiteSpec {
     pub reads: BTreeMap<String, String>,
 }
 
+/// One module of a suite and its spec.
 #[derive(Clone, Debug)]
 pub struct SuiteCase {
+    /// `SUITE/NAME`.
+    pub name: String,
+    /// The suite's name.
+    pub group: String,
     pub module: PathBuf,
     pub spec: SuiteSpec,
 }
@@ -91,7 +95,11 @@ enum Operation {
 /// Whether `dir` holds wasi-testsuite tests (any `*.wasm` directly inside).
 pub fn is_suite_dir(dir: &Path) -> bool {
     std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).any(|e| e.path().extension().is_some_and(|x| x == "wasm")))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        })
         .unwrap_or(false)
 }
 
@@ -105,15 +113,20 @@ fn suite_name(dir: &Path) -> String {
         .ok()
         .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
         .map(|m| m.name)
-        .unwrap_or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+        .unwrap_or_else(|| {
+            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        })
 }
 
 /// Removes the suite's `*.cleanup` leftovers, then lists one case per module.
-pub fn plan_suite(dir: &Path) -> Result<Vec<Case>, HarnessError> {
+pub fn plan_suite(dir: &Path) -> Result<Vec<SuiteCase>, HarnessError> {
     remove_cleanup(dir);
     let group = suite_name(dir);
     let mut modules: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| HarnessError::NoInput { path: dir.display().to_string(), reason: crate::util::io_reason(&e) })?
+        .map_err(|e| HarnessError::NoInput {
+            path: dir.display().to_string(),
+            reason: crate::text::io_reason(&e),
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
         .collect();
@@ -122,13 +135,14 @@ pub fn plan_suite(dir: &Path) -> Result<Vec<Case>, HarnessError> {
 }
 
 /// One module and its `NAME.json` (default: exit 0) as a case.
-pub fn plan_module(module: &Path, group: &str) -> Result<Case, HarnessError> {
+pub fn plan_module(module: &Path, group: &str) -> Result<SuiteCase, HarnessError> {
     let name = module.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let spec = load_spec(&module.with_extension("json"))?;
-    Ok(Case {
+    Ok(SuiteCase {
         name: format!("{group}/{name}"),
         group: group.to_string(),
-        kind: CaseKind::Suite(Box::new(SuiteCase { module: module.to_path_buf(), spec })),
+        module: module.to_path_buf(),
+        spec,
     })
 }
 
@@ -136,14 +150,21 @@ pub fn load_spec(path: &Path) -> Result<SuiteSpec, HarnessError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SuiteSpec::default()),
-        Err(e) => return Err(HarnessError::NoInput { path: path.display().to_string(), reason: crate::util::io_reason(&e) }),
+        Err(e) => {
+            return Err(HarnessError::NoInput {
+                path: path.display().to_string(),
+                reason: crate::text::io_reason(&e),
+            });
+        }
     };
     let base = path.parent().unwrap_or(Path::new("."));
-    parse_spec(&text, base).map_err(|reason| HarnessError::BadSpec { path: path.display().to_string(), reason })
+    parse_spec(&text, base)
+        .map_err(|reason| HarnessError::BadSpec { path: path.display().to_string(), reason })
 }
 
 pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
-    let json: FlatJson = serde_json::from_str(text).map_err(|e| crate::util::one_line(&e.to_string()))?;
+    let json: FlatJson =
+        serde_json::from_str(text).map_err(|e| crate::text::one_line(&e.to_string()))?;
     let mut spec = SuiteSpec {
         args: json.args,
         env: json.env.into_iter().collect(),
@@ -182,9 +203,12 @@ fn resolve_dirs(dirs: &[String], base: &Path) -> Result<Vec<(PathBuf, String)>, 
     dirs.iter()
         .map(|dir| {
             let rel = Path::new(dir);
-            let escapes = rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+            let escapes =
+                rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
             if dir.is_empty() || escapes {
-                return Err(format!("dir `{dir}` must be a relative path inside the test's directory"));
+                return Err(format!(
+                    "dir `{dir}` must be a relative path inside the test's directory"
+                ));
             }
             let host = base.join(rel);
             if !host.is_dir() {
@@ -209,7 +233,8 @@ fn remove_cleanup(dir: &Path) {
         let path = entry.path();
         let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
         if path.extension().is_some_and(|x| x == "cleanup") {
-            let _ = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            let _ =
+                if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
         } else if is_dir {
             remove_cleanup(&path);
         }
@@ -223,9 +248,11 @@ pub fn check(spec: &SuiteSpec, exit: Option<i32>, stdout: &str, stderr: &str) ->
         let got = exit.map(|c| format!("exit {c}")).unwrap_or_else(|| "no exit status".into());
         problems.push(format!("expected exit {}, got {got}", spec.exit_code));
     }
-    for (stream, want, got) in [("stdout", &spec.stdout, stdout), ("stderr", &spec.stderr, stderr)] {
+    for (stream, want, got) in [("stdout", &spec.stdout, stdout), ("stderr", &spec.stderr, stderr)]
+    {
         if let Some(want) = want.as_ref().filter(|w| w.as_str() != got) {
-            problems.push(format!("{stream} is {:?}, expected {want:?}", crate::util::one_line(got)));
+            problems
+                .push(format!("{stream} is {:?}, expected {want:?}", crate::text::one_line(got)));
         }
     }
     for (stream, prefix) in &spec.reads {
@@ -281,7 +308,13 @@ mod tests {
 
     #[test]
     fn rejects_escaping_dirs_and_bad_json() {
-        for bad in [r#"{"dirs": ["../etc"]}"#, r#"{"dirs": ["/etc"]}"#, r#"{"exit_code": "zero"}"#, "{", r#"{"operations": [{"type": "jump"}]}"#] {
+        for bad in [
+            r#"{"dirs": ["../etc"]}"#,
+            r#"{"dirs": ["/etc"]}"#,
+            r#"{"exit_code": "zero"}"#,
+            "{",
+            r#"{"operations": [{"type": "jump"}]}"#,
+        ] {
             assert!(parse_spec(bad, Path::new(".")).is_err(), "{bad}");
         }
     }

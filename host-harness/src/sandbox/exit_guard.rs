@@ -1,5 +1,5 @@
-//! A wasmer-wasix runtime that remembers the guest's first trap, and makes sure a process that
-//! asked to end does end.
+//! The exit guard: a wasmer-wasix runtime wrapper that remembers the guest's first trap, and
+//! makes sure a process that asked to end does end.
 //!
 //! wasmer turns a trap into an exit status of its own choosing (45, `ENOEXEC`, for the main
 //! thread; the thread's code for others) and prints the error itself, so the exit status alone
@@ -39,20 +39,20 @@ pub type ExitGuard = Arc<dyn Fn(Outcome) + Send + Sync>;
 /// How long wasmer may take to tear a process down after the guest asked it to end.
 pub const EXIT_GRACE: Duration = Duration::from_secs(1);
 
-pub struct TrapRecorder {
+pub struct WatchedRuntime {
     inner: Arc<DynRuntime>,
     trap: Arc<Mutex<Option<String>>>,
     guard: Option<ExitGuard>,
     guard_armed: AtomicBool,
 }
 
-impl std::fmt::Debug for TrapRecorder {
+impl std::fmt::Debug for WatchedRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TrapRecorder").field("inner", &self.inner).finish_non_exhaustive()
+        f.debug_struct("WatchedRuntime").field("inner", &self.inner).finish_non_exhaustive()
     }
 }
 
-impl TrapRecorder {
+impl WatchedRuntime {
     pub fn new(inner: Arc<DynRuntime>, guard: Option<ExitGuard>) -> Self {
         Self { inner, trap: Arc::default(), guard, guard_armed: AtomicBool::new(false) }
     }
@@ -74,7 +74,7 @@ impl TrapRecorder {
     }
 }
 
-impl Runtime for TrapRecorder {
+impl Runtime for WatchedRuntime {
     fn networking(&self) -> &DynVirtualNetworking {
         self.inner.networking()
     }
@@ -138,14 +138,16 @@ impl Runtime for TrapRecorder {
     fn on_taint(&self, reason: TaintReason) {
         match &reason {
             TaintReason::RuntimeError(err) => {
-                let message = crate::util::one_line(&err.message());
+                let message = crate::text::one_line(&err.message());
                 let mut trap = self.trap.lock().unwrap_or_else(|p| p.into_inner());
                 if trap.is_none() {
                     *trap = Some(message.clone());
                 }
                 self.arm_guard(Outcome::Trapped { message });
             }
-            TaintReason::NonZeroExitCode(code) => self.arm_guard(Outcome::Exited { code: code.raw() }),
+            TaintReason::NonZeroExitCode(code) => {
+                self.arm_guard(Outcome::Exited { code: code.raw() })
+            }
             _ => {}
         }
         self.inner.on_taint(reason);

@@ -1,8 +1,10 @@
-//! Small text helpers shared by the harness's messages.
+//! Text helpers for the harness's messages: every error and guest-provided string is shown as one
+//! safe line.
 
 /// Collapses a multi-line error into one line, so every failure is a single readable line.
 pub fn one_line(text: &str) -> String {
-    let joined = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ");
+    let joined =
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ");
     const MAX: usize = 400;
     if joined.chars().count() > MAX {
         let cut: String = joined.chars().take(MAX).collect();

@@ -1,0 +1,23 @@
+//! Running one module in a child process under the watchdog, on any runtime.
+//!
+//! * [`protocol`]: the one parent/child protocol (a request in, an outcome out);
+//! * [`runtime`]: which runtimes exist and how each one's child is started;
+//! * [`watchdog`]: the parent's side: start the child, capture its output, kill it at the
+//!   timeout;
+//! * [`engine`]: the `wasmer` runtime's child (wasmer 7.4 embedded), with [`exit_guard`],
+//!   [`stdio`], [`memory_limit`] and [`module_cache`].
+//!
+//! It imports only [`crate::outcome`], [`crate::errors`] and [`crate::text`].
+
+pub mod engine;
+pub mod exit_guard;
+pub mod memory_limit;
+pub mod module_cache;
+pub mod protocol;
+pub mod runtime;
+pub mod stdio;
+pub mod watchdog;
+
+pub use protocol::{MappedDir, RunSpec};
+pub use runtime::Runtime;
+pub use watchdog::{Captured, GuestRun, Invocation, Output, Stdin};

@@ -1,0 +1,204 @@
+//! The runtimes a guest can run on, and how to start each one's child process.
+//!
+//! Every runtime speaks the same [`protocol`](super::protocol), so the watchdog, the statuses
+//! and the one-line errors are the same whichever runs the guest; only the command that
+//! starts the child differs:
+//!
+//! * `wasmer`: wasmer 7.4 embedded in this binary (`wasix-harness __sandbox REQUEST`);
+//! * `sdk`: `@wasmer/sdk` in Node (`node run.mjs REQUEST`), the runtime of WASIX programs in
+//!   browsers and Node; its runner script and pinned npm package are installed by
+//!   `scripts/provision` (`host-harness/runtimes/sdk/`);
+//! * `wasmer-4.3`: wasmer 4.3 embedded in its own small binary (two wasmer majors cannot
+//!   share one), the runtime of the original bug report (`host-harness/runtimes/wasmer-4.3/`).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::Command;
+use std::str::FromStr;
+
+use crate::errors::HarnessError;
+
+/// The wasmer release line embedded in this binary (kept in step with Cargo.toml).
+pub const WASMER_VERSION: &str = "7.4";
+/// The `@wasmer/sdk` version `scripts/provision` installs (pinned in its lockfile).
+pub const SDK_VERSION: &str = "0.16.0";
+/// The wasmer 4.3 release the `wasmer-4.3` runner embeds (pinned in its Cargo.lock).
+pub const WASMER43_VERSION: &str = "4.3.7";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Runtime {
+    /// wasmer 7.4, embedded (the default).
+    #[default]
+    Wasmer,
+    /// `@wasmer/sdk` in Node.
+    Sdk,
+    /// wasmer 4.3, embedded in its own runner binary.
+    Wasmer43,
+}
+
+impl Runtime {
+    pub const ALL: [Runtime; 3] = [Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43];
+
+    /// The name users type (`--runtime NAME`) and tables show.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Wasmer => "wasmer",
+            Runtime::Sdk => "sdk",
+            Runtime::Wasmer43 => "wasmer-4.3",
+        }
+    }
+
+    /// What it is, with its version, for messages.
+    pub fn describe(self) -> String {
+        match self {
+            Runtime::Wasmer => format!("wasmer {WASMER_VERSION}"),
+            Runtime::Sdk => format!("@wasmer/sdk {SDK_VERSION} (Node)"),
+            Runtime::Wasmer43 => format!("wasmer {WASMER43_VERSION}"),
+        }
+    }
+
+    /// The command that starts this runtime's child, without the request argument. Fails
+    /// with one line naming what is missing when the runtime is not installed.
+    pub fn child_command(self) -> Result<Command, HarnessError> {
+        match self {
+            Runtime::Wasmer => {
+                let mut cmd = Command::new(super::watchdog::child_binary()?);
+                cmd.arg("__sandbox");
+                Ok(cmd)
+            }
+            Runtime::Sdk => {
+                let script =
+                    installed(self, "WASIX_HARNESS_SDK_RUNNER", &["sdk", SDK_VERSION, "run.mjs"])?;
+                let node = std::env::var_os("WASIX_HARNESS_NODE")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| "node".into());
+                let mut cmd = Command::new(node);
+                cmd.arg(script);
+                Ok(cmd)
+            }
+            Runtime::Wasmer43 => {
+                let binary = installed(
+                    self,
+                    "WASIX_HARNESS_WASMER43_RUNNER",
+                    &["wasmer-4.3", WASMER43_VERSION, "bin", "wasix-runner-wasmer-4.3"],
+                )?;
+                Ok(Command::new(binary))
+            }
+        }
+    }
+
+    /// Checks that the runtime can be started, before any case runs: a runtime that is not
+    /// installed is a loud error, never a column of skips.
+    pub fn check_available(self) -> Result<(), HarnessError> {
+        let cmd = self.child_command()?;
+        if self == Runtime::Sdk {
+            // The script exists; Node itself must too.
+            let node = cmd.get_program().to_owned();
+            let found = Command::new(&node)
+                .arg("--version")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !found {
+                return Err(HarnessError::RuntimeMissing {
+                    runtime: self.name().into(),
+                    reason: format!(
+                        "cannot run `{}` (install Node.js, or run scripts/provision)",
+                        node.to_string_lossy()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `$WASIX_TOOLCHAIN_HOME`, else `$XDG_DATA_HOME/wasix-toolchain`, else
+/// `~/.local/share/wasix-toolchain`: where `scripts/provision` installs the toolchain and
+/// the runtimes, outside any checkout.
+pub fn tools_home() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("WASIX_TOOLCHAIN_HOME") {
+        return Some(PathBuf::from(dir));
+    }
+    let data = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).or_else(|| {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
+    })?;
+    Some(data.join("wasix-toolchain"))
+}
+
+/// The installed file of a runtime: the override variable's path, else its place in the
+/// tools home.
+fn installed(
+    runtime: Runtime,
+    override_var: &str,
+    parts: &[&str],
+) -> Result<PathBuf, HarnessError> {
+    let path = match std::env::var_os(override_var) {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let home = tools_home().ok_or_else(|| HarnessError::RuntimeMissing {
+                runtime: runtime.name().into(),
+                reason: "neither WASIX_TOOLCHAIN_HOME nor HOME is set".into(),
+            })?;
+            parts.iter().fold(home.join("runtimes"), |p, part| p.join(part))
+        }
+    };
+    if !path.is_file() {
+        return Err(HarnessError::RuntimeMissing {
+            runtime: runtime.name().into(),
+            reason: format!(
+                "{} is not installed (run scripts/provision, or set {override_var})",
+                path.display()
+            ),
+        });
+    }
+    Ok(path)
+}
+
+impl fmt::Display for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Runtime {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Runtime::ALL.into_iter().find(|r| r.name() == text).ok_or_else(|| {
+            let names: Vec<&str> = Runtime::ALL.iter().map(|r| r.name()).collect();
+            format!("`{text}` is not a runtime (one of: {})", names.join(", "))
+        })
+    }
+}
+
+/// `wasmer,sdk` → both, in the order given, without repeats.
+pub fn parse_list(text: &str) -> Result<Vec<Runtime>, String> {
+    let mut runtimes = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        if name == "all" {
+            runtimes.extend(Runtime::ALL);
+            continue;
+        }
+        runtimes.push(name.parse()?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    runtimes.retain(|r| seen.insert(*r));
+    Ok(runtimes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_lists_parse() {
+        for r in Runtime::ALL {
+            assert_eq!(r.name().parse::<Runtime>().unwrap(), r);
+        }
+        assert_eq!(parse_list("sdk,wasmer,sdk").unwrap(), [Runtime::Sdk, Runtime::Wasmer]);
+        assert_eq!(parse_list("all").unwrap(), Runtime::ALL);
+        assert!(parse_list("wasmtime").unwrap_err().contains("one of: wasmer, sdk, wasmer-4.3"));
+    }
+}
