@@ -43,7 +43,7 @@ fn main() {
             .executable
             .clone()
     };
-    watchdog::set_child_binary(repo.join("target/host/release/wasix-harness"));
+    wasix_harness::sandbox::set_child_binary(repo.join("target/host/release/wasix-harness"));
     let cache = tempfile::tempdir().unwrap();
     let cached = Some(cache.path().to_path_buf());
     let mut rows = Vec::new();

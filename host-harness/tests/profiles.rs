@@ -160,6 +160,6 @@ fn a_binary_with_panic_abort_still_exits_101_on_a_thread_panic() {
         .expect("cargo runs");
     let all = text(&out);
     assert_eq!(out.status.code(), Some(101), "{all}");
-    assert!(all.contains("panicked at src/main.rs:2:"), "{all}");
+    assert!(all.contains("panicked at src/main.rs:3:"), "{all}");
     assert!(all.contains("dead lock?"), "{all}");
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{SandboxArgs, parse_dir, parse_env};
+use super::args::{SandboxArgs, parse_dir, parse_env};
 use crate::errors::{self, HarnessError};
 use crate::list::libtest::{self, LibtestArgs};
 use crate::list::{Case, CaseKind, LibtestCase};

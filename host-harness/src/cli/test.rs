@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 
-use super::{SandboxArgs, parse_secs};
+use super::args::{SandboxArgs, parse_secs};
 use crate::errors::{self, HarnessError};
 use crate::list::build::BuildOptions;
 use crate::list::filter::{self, Filter, Partition};
@@ -94,7 +94,7 @@ pub struct TestArgs {
     pub slow: Duration,
     /// Keep at most this many bytes of each output stream per run (its start and its end).
     #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_CAPTURE_LIMIT as u64,
-          value_parser = super::parse_size)]
+          value_parser = super::args::parse_size)]
     pub capture_limit: u64,
     /// The rustup toolchain that builds WASIX guests.
     #[arg(long, value_name = "NAME", default_value = "wasix")]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{CaseResult, RunOptions, SkipReason, Target, Verdict};
+use super::result::{CaseResult, RunOptions, SkipReason, Target, TestVerdict, Verdict};
 use crate::list::build::Variant;
 use crate::list::libtest::{self, RunIgnored};
 use crate::list::scenario::{Expectation, NativeParity, OnRuntime};
@@ -21,14 +21,6 @@ pub(super) struct Comparisons {
     bare: Option<GuestRun>,
     /// What went wrong making them (reported on the case's first target).
     problems: Vec<String>,
-}
-
-/// How a libtest test ended, as libtest would name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TestVerdict {
-    Ok,
-    Failed,
-    Ignored,
 }
 
 /// A single-test run passed when it exited 0 and libtest counted it passed.

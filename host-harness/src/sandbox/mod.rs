@@ -19,5 +19,5 @@ pub mod stdio;
 pub mod watchdog;
 
 pub use protocol::{MappedDir, RunSpec};
-pub use runtime::Runtime;
+pub use runtime::{Runtime, set_child_binary};
 pub use watchdog::{Captured, GuestRun, Invocation, Output, Stdin};

@@ -62,7 +62,7 @@ impl Runtime {
     pub fn child_command(self) -> Result<Command, HarnessError> {
         match self {
             Runtime::Wasmer => {
-                let mut cmd = Command::new(super::watchdog::child_binary()?);
+                let mut cmd = Command::new(child_binary()?);
                 cmd.arg("__sandbox");
                 Ok(cmd)
             }
@@ -111,6 +111,22 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+}
+
+static CHILD_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The `wasix-harness` binary that hosts guests on the embedded wasmer, for callers that are
+/// not that binary themselves (tests, benchmarks); by default the running executable.
+pub fn set_child_binary(path: PathBuf) {
+    let _ = CHILD_BINARY.set(path);
+}
+
+fn child_binary() -> Result<PathBuf, HarnessError> {
+    match CHILD_BINARY.get() {
+        Some(path) => Ok(path.clone()),
+        None => std::env::current_exe()
+            .map_err(|e| HarnessError::Internal(format!("cannot find the harness binary: {e}"))),
     }
 }
 

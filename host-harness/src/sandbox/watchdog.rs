@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -79,22 +79,6 @@ pub struct GuestRun {
     pub duration: Duration,
     pub stdout: Captured,
     pub stderr: Captured,
-}
-
-static CHILD_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// The `wasix-harness` binary that hosts guests on the embedded wasmer, for callers that are
-/// not that binary themselves (tests, benchmarks); by default the running executable.
-pub fn set_child_binary(path: PathBuf) {
-    let _ = CHILD_BINARY.set(path);
-}
-
-pub(super) fn child_binary() -> Result<PathBuf, HarnessError> {
-    match CHILD_BINARY.get() {
-        Some(path) => Ok(path.clone()),
-        None => std::env::current_exe()
-            .map_err(|e| HarnessError::Internal(format!("cannot find the harness binary: {e}"))),
-    }
 }
 
 /// Runs the invocation to its end: the guest exits, traps, fails to start, or is killed at

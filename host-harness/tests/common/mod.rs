@@ -14,7 +14,7 @@ pub fn repo() -> PathBuf {
 
 /// Library-level runs (watchdog::run) start guests with the real harness binary.
 pub fn use_harness_binary() {
-    wasix_harness::sandbox::watchdog::set_child_binary(env!("CARGO_BIN_EXE_wasix-harness").into());
+    wasix_harness::sandbox::set_child_binary(env!("CARGO_BIN_EXE_wasix-harness").into());
 }
 
 pub fn harness() -> Command {

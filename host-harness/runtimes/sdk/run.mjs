@@ -1,0 +1,357 @@
+// wasix-harness runner for @wasmer/sdk (Node): `node run.mjs REQUEST.json`.
+//
+// Implements ../PROTOCOL.md (version 1): reads the request, runs the module once on the sdk,
+// streams the guest's stdout/stderr to this process's stdout/stderr as they arrive, feeds this
+// process's stdin to the guest, writes exactly one report (tmp file + link(), first writer wins)
+// and then ends this Node process at once, without waiting for the sdk's guest workers.
+//
+// Nothing of the runner's own goes to stdout/stderr: diagnostics go to the request's `log` file.
+// Time belongs to the parent: no sdk timeout is set (the parent kills our process group).
+//
+// What the sdk cannot do, and what this runner does instead:
+//   * memory_limit: the sdk has no way to cap a guest's memory. A limit at or above 1 GiB (the
+//     maximum of every wasm32-wasmer-wasi module) changes nothing and runs; a smaller one is
+//     reported `unsupported`.
+//   * dirs: the sdk cannot map a host directory into the guest (its sandbox filesystem API only
+//     reaches `/workspace`). Instead each host directory's files are COPIED into the package
+//     (`packages.create({files})`, canonical absolute guest paths, symlinks followed), which the
+//     sdk mounts under a writable in-memory overlay. The guest sees the files and can write
+//     there, but its writes never reach the host directory. The sdk has no way to create an
+//     EMPTY directory (package files are files only), so a mapped directory that is empty or
+//     holds an empty subdirectory is reported `unsupported` (the harness's scratch dirs are
+//     fresh and empty, so scratch_dir scenarios are skipped on sdk).
+//   * traps: the sdk reports a process that ended by a trap like an exit; see classify() below.
+
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire, syncBuiltinESMExports } from "node:module";
+
+const argv = process.argv.slice(2);
+let request = null;
+let reported = false;
+
+function log(msg) {
+  if (!request || typeof request.log !== "string") return;
+  try {
+    fs.appendFileSync(request.log, `${new Date().toISOString()} sdk-runner: ${msg}\n`);
+  } catch {
+    // nowhere else to say it: stdout/stderr belong to the guest
+  }
+}
+
+function oneLine(s) {
+  return String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 500);
+}
+
+// Write `obj` to request.report: tmp file in the same directory, then link() (not rename);
+// if the report exists already another writer was first and this one is dropped.
+function writeReport(obj) {
+  if (reported) return;
+  reported = true;
+  const target = request.report;
+  const tmp = path.join(
+    path.dirname(target),
+    `.report-sdk-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`,
+  );
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(obj) + "\n", { mode: 0o600 });
+    try {
+      fs.linkSync(tmp, target);
+      log(`report: ${JSON.stringify(obj)}`);
+    } catch (e) {
+      if (e.code === "EEXIST") log(`report exists already; dropped ${JSON.stringify(obj)}`);
+      else log(`cannot link report: ${e.message}`);
+    }
+  } catch (e) {
+    log(`cannot write report: ${e.message}`);
+  } finally {
+    try { fs.unlinkSync(tmp); } catch {}
+  }
+}
+
+// Report and end this process at once: the guest's workers are not waited for.
+function finish(obj) {
+  writeReport(obj);
+  if (trapFile) try { fs.unlinkSync(trapFile); } catch {}
+  const status =
+    obj.kind === "exited" ? obj.code & 0xff
+    : obj.kind === "not_started" ? obj.status
+    : obj.kind === "trapped" ? 132
+    : obj.kind === "unsupported" ? 77
+    : 70;
+  process.exit(status);
+}
+
+function crashed(msg) {
+  log(`crashed: ${msg}`);
+  if (request && typeof request.report === "string") finish({ kind: "crashed", message: oneLine(msg) });
+  process.exit(70);
+}
+
+process.on("uncaughtException", (e) => crashed(`uncaught exception: ${e?.stack ?? e}`));
+process.on("unhandledRejection", (e) => crashed(`unhandled rejection: ${e?.stack ?? e}`));
+
+// ---------------------------------------------------------------------------------------------
+// Which imports the sdk (wasmer-wasix 0.704 inside) provides, by module namespace. A module that
+// imports anything else (e.g. `env.foo` other than its memory) cannot start: 69.
+const KNOWN_IMPORT_MODULES = new Set(["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi"]);
+
+function checkModule(bytes) {
+  if (bytes.length === 0) return { status: 65, message: "not a WebAssembly module: the file is empty" };
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d)
+    return { status: 65, message: "not a WebAssembly module: no \\0asm header" };
+  let mod;
+  try {
+    mod = new WebAssembly.Module(bytes);
+  } catch (e) {
+    return { status: 65, message: `not a valid WebAssembly module: ${oneLine(e.message)}` };
+  }
+  const exports = WebAssembly.Module.exports(mod);
+  if (!exports.some((e) => e.name === "_start" && e.kind === "function"))
+    return { status: 69, message: "the module exports no `_start` function: not a WASI command" };
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    if (imp.module === "env" && imp.kind === "memory") continue;
+    if (!KNOWN_IMPORT_MODULES.has(imp.module))
+      return { status: 69, message: `the module imports \`${imp.module}.${imp.name}\`, which no runtime provides` };
+  }
+  return null;
+}
+
+// Copies a host directory's contents into a sandbox-files map at the guest path (the sdk has no
+// host mounts; see the header).
+// Returns the guest path of an empty directory (which the sdk cannot create), or null.
+function collectDir(hostDir, guestDir, files) {
+  const entries = fs.readdirSync(hostDir, { withFileTypes: true });
+  if (entries.length === 0) return guestDir;
+  for (const ent of entries) {
+    const h = path.join(hostDir, ent.name);
+    const g = path.posix.join(guestDir, ent.name);
+    const st = fs.statSync(h);
+    if (st.isDirectory()) {
+      const empty = collectDir(h, g, files);
+      if (empty) return empty;
+    } else if (st.isFile()) files[g] = new Uint8Array(fs.readFileSync(h));
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trap classification (documented in docs/runtimes/sdk.md).
+//
+// The sdk (wasmer-wasix 0.704 compiled to wasm, running the guest on V8) reports traps two ways:
+//  * a trap on the guest's main thread makes `Process.wait()` reject with a WasmerError
+//    "command execution failed: RuntimeError: js: unreachable" (the JS error's message);
+//  * a trap in a spawned thread ends the process with status 129 (wasmer-wasix's code for a
+//    thread that failed with a runtime error), `reason` "exited", and nothing on stderr: the same
+//    as a guest's own exit(129).
+// To tell the second from a real exit(129), every sdk worker runs worker-shim.mjs first, which
+// records any WebAssembly.RuntimeError (or V8 stack-overflow RangeError) that leaves a guest
+// entry point into a per-run trap file. A run whose guest ended while that file holds a trap is
+// `trapped`, with that trap's message.
+const TRAP_MESSAGE = /(?:RuntimeError: )?(?:js: )?(.*)/;
+
+function trapMessage(text) {
+  const line = String(text ?? "").split("\n").find((l) => /RuntimeError|call stack/i.test(l)) ?? String(text ?? "");
+  const m = /RuntimeError: (?:js: )?(.*)/.exec(line);
+  return oneLine(m ? m[1] : TRAP_MESSAGE.exec(line)[1]);
+}
+
+let trapFile = null;
+
+function recordedTrap() {
+  if (!trapFile) return null;
+  let text;
+  try {
+    text = fs.readFileSync(trapFile, "utf8");
+  } catch {
+    return null;
+  }
+  const first = text.split("\n").find((l) => l.trim());
+  if (!first) return null;
+  try {
+    const rec = JSON.parse(first);
+    log(`guest trap recorded by a worker: ${first}`);
+    return oneLine(rec.message);
+  } catch {
+    return "trap";
+  }
+}
+
+// Every Worker the sdk starts (node:worker_threads, imported by the sdk) runs worker-shim.mjs
+// first, and its console output (the sdk's own diagnostics) goes to the log, never to the
+// guest's stdout/stderr.
+function installWorkerHooks() {
+  const require = createRequire(import.meta.url);
+  const wt = require("node:worker_threads");
+  const Base = wt.Worker;
+  const shim = new URL("./worker-shim.mjs", import.meta.url);
+  class HarnessWorker extends Base {
+    constructor(url, options = {}) {
+      super(shim, {
+        ...options,
+        stdout: true,
+        stderr: true,
+        workerData: { __wasixHarness: { trapFile, workerUrl: String(url) } },
+      });
+      for (const s of [this.stdout, this.stderr])
+        s.on("data", (d) => log(`sdk worker: ${oneLine(d.toString())}`));
+    }
+  }
+  wt.Worker = HarnessWorker;
+  syncBuiltinESMExports();
+  for (const k of ["log", "info", "warn", "error", "debug", "trace"])
+    console[k] = (...a) => log(`sdk: ${oneLine(a.map((x) => (x instanceof Error ? x.stack : String(x))).join(" "))}`);
+}
+
+async function main() {
+  if (argv.length !== 1) {
+    process.exit(2);
+  }
+  try {
+    request = JSON.parse(fs.readFileSync(argv[0], "utf8"));
+  } catch (e) {
+    // no report path known: crash without a report (the parent says "crashed")
+    process.exit(70);
+  }
+  if (request.protocol !== 1) crashed(`unknown protocol version ${request.protocol}`);
+  log(`request: ${JSON.stringify({ module: request.module, args: request.args, memory_limit: request.memory_limit, dirs: request.dirs })}`);
+
+  // --- the module -----------------------------------------------------------------------------
+  let bytes;
+  try {
+    bytes = new Uint8Array(fs.readFileSync(request.module));
+  } catch (e) {
+    finish({ kind: "not_started", status: 66, message: `cannot read ${request.module}: ${oneLine(e.message)}` });
+  }
+  const bad = checkModule(bytes);
+  if (bad) finish({ kind: "not_started", ...bad });
+
+  // --- what the sdk cannot do -----------------------------------------------------------------
+  const GIB = 1073741824;
+  if (request.memory_limit != null && request.memory_limit < GIB)
+    finish({
+      kind: "unsupported",
+      message: `not supported on sdk: a memory limit below 1 GiB (${request.memory_limit} bytes requested)`,
+    });
+
+  const files = {};
+  for (const d of request.dirs ?? []) {
+    let empty;
+    try {
+      const guest = path.posix.normalize(d.guest);
+      if (!guest.startsWith("/") || guest === "/") throw new Error(`guest path ${d.guest} must be an absolute path below /`);
+      empty = collectDir(d.host, guest, files);
+    } catch (e) {
+      finish({ kind: "unsupported", message: `not supported on sdk: cannot copy ${d.host} into the sandbox (${oneLine(e.message)})` });
+    }
+    if (empty)
+      finish({
+        kind: "unsupported",
+        message: `not supported on sdk: a mapped directory that is empty (${empty}); the sdk cannot map host directories, and its package files cannot make an empty directory`,
+      });
+  }
+
+  // --- the sdk ---------------------------------------------------------------------------------
+  trapFile = path.join(path.dirname(request.report), `.sdk-traps-${process.pid}.jsonl`);
+  installWorkerHooks();
+  const { Wasmer } = await import("@wasmer/sdk/node");
+  const wasmer = new Wasmer({ cache: false });
+  let pkg;
+  try {
+    await wasmer.ready();
+    pkg = await wasmer.packages.create({ modules: { main: bytes }, commands: { main: { module: "main" } }, files });
+  } catch (e) {
+    log(`package load failed: ${e?.stack ?? e}`);
+    finish({ kind: "not_started", status: 69, message: `the sdk cannot load the module: ${oneLine(e?.message ?? e)}` });
+  }
+  const env = Object.fromEntries(request.env ?? []);
+  let sandbox;
+  try {
+    sandbox = await wasmer.sandboxes.create({ packages: [pkg], env, network: { mode: "disabled" } });
+  } catch (e) {
+    log(`sandbox setup failed: ${e?.stack ?? e}`);
+    finish({ kind: "crashed", message: `sdk sandbox setup failed: ${oneLine(e?.message ?? e)}` });
+  }
+
+  let proc;
+  try {
+    // no timeoutMs: the parent owns the clock. Streams are piped, so no output limit applies.
+    proc = await sandbox.command(pkg, request.args ?? [], { env }).spawn({
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+  } catch (e) {
+    log(`spawn failed: ${e?.stack ?? e}`);
+    finish({ kind: "not_started", status: 69, message: `the sdk cannot run the module: ${oneLine(e?.message ?? e)}` });
+  }
+  log(`spawned pid ${proc.id}`);
+
+  // stdin: this process's own stdin, until EOF; a stdin that stays open keeps the guest's reads
+  // blocked (the sdk's pipe blocks until data or close).
+  let stdinChain = Promise.resolve();
+  process.stdin.on("data", (chunk) => {
+    const data = new Uint8Array(chunk);
+    stdinChain = stdinChain.then(() => proc.stdin.write(data)).catch((e) => log(`stdin write: ${e?.message ?? e}`));
+  });
+  process.stdin.on("end", () => {
+    stdinChain = stdinChain.then(() => proc.stdin.close()).catch((e) => log(`stdin close: ${e?.message ?? e}`));
+  });
+  process.stdin.on("error", (e) => {
+    log(`stdin error: ${e?.message ?? e}`);
+    stdinChain = stdinChain.then(() => proc.stdin.close()).catch(() => {});
+  });
+
+  // stdout/stderr: streamed as they arrive (fd writes are synchronous for files and pipes).
+  const pump = async (stream, fd) => {
+    for await (const chunk of stream) writeAll(fd, chunk);
+  };
+  const outDone = pump(proc.stdout, 1).catch((e) => log(`stdout pump: ${e?.message ?? e}`));
+  const errDone = pump(proc.stderr, 2).catch((e) => log(`stderr pump: ${e?.message ?? e}`));
+
+  let output;
+  try {
+    output = await proc.wait({ check: false });
+  } catch (e) {
+    log(`wait failed: ${e?.stack ?? e}`);
+    const msg = String(e?.message ?? e);
+    if (/RuntimeError|call stack/i.test(msg)) finish({ kind: "trapped", message: trapMessage(msg) });
+    const trap = recordedTrap();
+    if (trap) finish({ kind: "trapped", message: trap });
+    finish({ kind: "crashed", message: `the sdk failed while running the guest: ${oneLine(msg)}` });
+  }
+  // Drain what the guest wrote before it ended (bounded: a stream whose writer is a stuck
+  // worker must not keep us here).
+  await Promise.race([Promise.all([outDone, errDone]), new Promise((r) => setTimeout(r, 200))]);
+  log(`ended: reason=${output.reason} exitCode=${output.exitCode}`);
+  finish(classify(output));
+}
+
+function classify(output) {
+  if (output.reason === "timeout")
+    return { kind: "crashed", message: "the sdk reported its own timeout, but the runner set none" };
+  if (output.reason === "terminated")
+    return { kind: "crashed", message: `the sdk terminated the guest (status ${output.exitCode})` };
+  const trap = recordedTrap();
+  if (trap) return { kind: "trapped", message: trap };
+  return { kind: "exited", code: output.exitCode };
+}
+
+function writeAll(fd, chunk) {
+  let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  while (buf.length > 0) {
+    try {
+      const n = fs.writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (e) {
+      if (e.code === "EAGAIN") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (e.code === "EPIPE") return;
+      throw e;
+    }
+  }
+}
+
+main().catch((e) => crashed(e?.stack ?? e));

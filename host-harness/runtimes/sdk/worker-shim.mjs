@@ -1,0 +1,32 @@
+// Loaded by run.mjs in place of the sdk's own worker script (which it then imports): records a
+// trap of guest code that runs in this worker, for run.mjs to classify the end as `trapped`.
+//
+// The sdk calls a guest's `_start` and `wasi_thread_start` through `Reflect.apply` (its
+// wasm-bindgen glue). A trap (unreachable, out-of-bounds access, stack overflow, ...) surfaces
+// there as a WebAssembly.RuntimeError (a RangeError for V8's stack overflow), whereas a guest's
+// proc_exit/thread_exit unwinds as the sdk's own error value. The sdk itself turns a trap in a
+// spawned thread into exit status 129 and prints nothing, so this record is the only way to tell
+// that trap from a guest's own exit(129).
+import fs from "node:fs";
+import { workerData } from "node:worker_threads";
+
+const { trapFile, workerUrl } = workerData.__wasixHarness;
+const apply = Reflect.apply;
+function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError ||
+    (e instanceof RangeError && /call stack/i.test(e.message));
+}
+Reflect.apply = function (f, self, args) {
+  try {
+    return apply(f, self, args);
+  } catch (e) {
+    if (isTrap(e)) {
+      try {
+        const frame = String(e.stack ?? "").split("\n").find((l) => l.includes("wasm")) ?? "";
+        fs.appendFileSync(trapFile, JSON.stringify({ t: Date.now(), message: String(e.message), frame: frame.trim() }) + "\n");
+      } catch {}
+    }
+    throw e;
+  }
+};
+await import(workerUrl);
