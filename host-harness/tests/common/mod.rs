@@ -30,13 +30,21 @@ pub fn build_options() -> BuildOptions {
 /// The `.wasm` of scenario `name` from guest-tests/scenarios (WASIX build, with the crate).
 pub fn scenario(name: &str) -> PathBuf {
     static BUILT: OnceLock<Vec<guest_build::Binary>> = OnceLock::new();
-    let binaries = BUILT.get_or_init(|| {
-        guest_build::build(
-            &repo().join("guest-tests").join("scenarios"),
-            Variant::Wasix,
-            &build_options(),
-        )
-        .unwrap_or_else(|e| panic!("building guest-tests/scenarios failed: {e}"))
+    built(&BUILT, Variant::Wasix, name)
+}
+
+/// The `.wasm` of scenario `name` built without the crate and without the runtime shim: what
+/// the runtime does alone.
+pub fn bare_scenario(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Vec<guest_build::Binary>> = OnceLock::new();
+    built(&BUILT, Variant::Bare, name)
+}
+
+fn built(cell: &OnceLock<Vec<guest_build::Binary>>, variant: Variant, name: &str) -> PathBuf {
+    let binaries = cell.get_or_init(|| {
+        let dir = repo().join("guest-tests").join("scenarios");
+        guest_build::build(&dir, variant, &build_options())
+            .unwrap_or_else(|e| panic!("building guest-tests/scenarios ({variant:?}) failed: {e}"))
     });
     binaries
         .iter()
