@@ -10,11 +10,12 @@
 //!   directories), expectations, selection;
 //! * [`sandbox`]: running one module in a child process under the watchdog, on a runtime,
 //!   through one protocol;
-//! * [`outcome`], [`errors`], [`text`]: what a run ended with, the harness's own statuses, and
-//!   one-line messages.
+//! * [`outcome`], [`errors`], [`text`], [`input`]: what a run ended with, the harness's own
+//!   statuses, one-line messages, and bounded reads of regular files.
 
 pub mod cli;
 pub mod errors;
+pub mod input;
 pub mod list;
 pub mod outcome;
 pub mod reporter;

@@ -11,7 +11,7 @@ use anyhow::Error;
 use wasmer::{Engine, ExternType, Module};
 use wasmer_types::ModuleHash;
 use wasmer_wasix::runners::MappedDirectory;
-use wasmer_wasix::runners::wasi::{RuntimeOrEngine, WasiRunner};
+use wasmer_wasix::runners::wasi::{PackageOrHash, RuntimeOrEngine, WasiRunner};
 use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::{PluggableRuntime, WasiError, WasiRuntimeError};
 
@@ -50,7 +50,7 @@ pub fn serve(request_path: &Path) -> ! {
     let mut output = guest_output(&request.log);
     let guard_request = request.clone();
     output.exit_guard = Some(Arc::new(move |outcome| finish(&guard_request, &outcome)));
-    let outcome = run(&request.spec, output);
+    let outcome = run(&request.spec, output, Some(&request.started));
     finish(&request, &outcome)
 }
 
@@ -94,10 +94,13 @@ pub fn load_module(
     cache: Option<&ModuleCache>,
 ) -> Result<(Module, ModuleHash), HarnessError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| HarnessError::NoInput {
-        path: shown.clone(),
-        reason: crate::text::io_reason(&e),
-    })?;
+    // Bounded, regular files only: this runs under the watchdog's compile limit, but a
+    // `/dev/zero` must still fail at once instead of filling memory until then.
+    let bytes = crate::input::read_regular(path, crate::input::MAX_MODULE)
+        .map_err(|e| HarnessError::NoInput { path: shown.clone(), reason: e.to_string() })?;
+    // wasi-threads modules import their shared memory under a name of their own; wasmer
+    // provides it only as `env.memory`.
+    let bytes = super::adapt::rename_memory_import(&bytes).unwrap_or(bytes);
     load_module_bytes(engine, &bytes, &shown, cache)
 }
 
@@ -193,14 +196,21 @@ pub fn engine(memory_limit: Option<u64>) -> Engine {
 }
 
 /// Runs the module to its end in this process and says how it ended.
-pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
+/// `started` is created right before the guest's first instruction (see the protocol).
+pub fn run(spec: &RunSpec, output: GuestOutput, started: Option<&Path>) -> Outcome {
     let engine = engine(spec.memory_limit);
-    let cache = spec.cache.as_deref().map(ModuleCache::new);
+    let cache = spec.cache.as_deref().and_then(ModuleCache::open);
     let (module, hash) = match load_module(&engine, &spec.module, cache.as_ref()) {
         Ok(loaded) => loaded,
         Err(e) => return Outcome::not_started(&e),
     };
     let program = spec.program();
+    // The guest starts now: from here on the watchdog's guest timeout applies (before, the
+    // compile limit did). Best effort: without the file the parent counts everything as
+    // compile time plus run time, which is only more lenient.
+    if let Some(started) = started {
+        let _ = std::fs::OpenOptions::new().write(true).create_new(true).open(started);
+    }
 
     // wasmer's own runtime (what `RuntimeOrEngine::Engine` would build), wrapped so that a
     // trap is known as a trap and not only as the exit status wasmer substitutes for it.
@@ -231,8 +241,7 @@ pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
             .iter()
             .map(|dir| MappedDirectory { host: dir.host.clone(), guest: dir.guest.clone() }),
     );
-    let result =
-        runner.run_wasm(RuntimeOrEngine::Runtime(Arc::new(recorder)), &program, module, hash);
+    let result = run_with_named_preopens(&runner, spec, recorder, &program, module, hash);
     if let Some(message) = first_trap.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Outcome::Trapped { message };
     }
@@ -240,6 +249,48 @@ pub fn run(spec: &RunSpec, output: GuestOutput) -> Outcome {
         Ok(()) => Outcome::Exited { code: 0 },
         Err(e) => classify(&spec.module, e),
     }
+}
+
+/// What `WasiRunner::run_wasm` does, plus one thing it cannot: a directory mapped under a
+/// relative name (`fs-tests.dir`) is also preopened under exactly that name, as WASI runtimes
+/// (and the wasi-testsuite, which looks its scratch directory up by name) expect. `WasiRunner`
+/// preopens only `.` and `/`; the relative name is mounted at `/NAME`.
+fn run_with_named_preopens(
+    runner: &WasiRunner,
+    spec: &RunSpec,
+    runtime: WatchedRuntime,
+    program: &str,
+    module: Module,
+    hash: ModuleHash,
+) -> Result<(), Error> {
+    let wasi = webc::metadata::annotations::Wasi::new(program);
+    let mut builder = runner.prepare_webc_env(
+        program,
+        &wasi,
+        PackageOrHash::Hash(hash),
+        RuntimeOrEngine::Runtime(Arc::new(runtime)),
+        None,
+    )?;
+    for dir in spec.dirs.iter().filter(|d| !d.guest.starts_with('/') && d.guest != ".") {
+        let name = dir.guest.trim_start_matches("./");
+        builder.add_map_dir(name, format!("/{name}"))?;
+    }
+    let env = builder.build()?;
+    let runtime = env.runtime.clone();
+    let tasks = runtime.task_manager().clone();
+    let mut handle = wasmer_wasix::bin_factory::spawn_exec_module(module, env, &runtime)?;
+    let code = tasks.spawn_and_block_on(async move { handle.wait_finished().await })?.map_err(
+        // The owned error keeps its kind (trap, exit, instantiation) for `classify`; a
+        // shared one keeps at least its exit status.
+        |shared| match Arc::try_unwrap(shared) {
+            Ok(owned) => Error::from(owned),
+            Err(shared) => match shared.as_exit_code() {
+                Some(code) => WasiRuntimeError::Wasi(WasiError::Exit(code)).into(),
+                None => Error::msg(shared.to_string()),
+            },
+        },
+    )?;
+    if code.raw() == 0 { Ok(()) } else { Err(WasiRuntimeError::Wasi(WasiError::Exit(code)).into()) }
 }
 
 /// Turns wasmer's error into an outcome: an exit status, a trap, or a module that never ran.

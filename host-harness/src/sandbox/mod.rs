@@ -5,10 +5,11 @@
 //! * [`watchdog`]: the parent's side: start the child, capture its output, kill it at the
 //!   timeout;
 //! * [`engine`]: the `wasmer` runtime's child (wasmer 7.4 embedded), with [`exit_guard`],
-//!   [`stdio`], [`memory_limit`] and [`module_cache`].
+//!   [`stdio`], [`memory_limit`], [`module_cache`] and [`adapt`] (import renaming).
 //!
 //! It imports only [`crate::outcome`], [`crate::errors`] and [`crate::text`].
 
+pub mod adapt;
 pub mod engine;
 pub mod exit_guard;
 pub mod memory_limit;

@@ -24,6 +24,9 @@ pub const VERSION: u32 = 1;
 /// anything bigger is not ours.
 const MAX_MESSAGE: u64 = 4 << 20;
 
+/// A line of the child's log starting with this is shown to the user by the parent.
+pub const WARNING_PREFIX: &str = "wasix-harness: warning: ";
+
 /// Everything needed to run one module once, on any runtime.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSpec {
@@ -69,6 +72,10 @@ pub struct Request {
     pub report: PathBuf,
     /// Where the child's own diagnostics go (never the guest's stderr).
     pub log: PathBuf,
+    /// The child creates this (empty) file right before the guest starts, after reading,
+    /// validating and compiling the module: the watchdog's guest timeout counts from then,
+    /// compilation has its own limit. A child that never creates it is timed as a whole.
+    pub started: PathBuf,
 }
 
 /// The parent's side of one exchange: a private directory holding the request, and later
@@ -93,6 +100,7 @@ impl Exchange {
             program: spec.program(),
             report: dir.path().join("report.json"),
             log: dir.path().join("child.log"),
+            started: dir.path().join("started"),
         };
         let json = serde_json::to_vec(&request)
             .map_err(|e| internal("encode the request", std::io::Error::other(e)))?;
@@ -104,6 +112,22 @@ impl Exchange {
     /// The file the child is given as its argument.
     pub fn request_path(&self) -> PathBuf {
         self.dir.path().join("request.json")
+    }
+
+    /// Whether the child has said the guest started (see [`Request::started`]).
+    pub fn guest_started(&self) -> bool {
+        self.request.started.exists()
+    }
+
+    /// The child's warnings for the user (lines of its log starting with
+    /// [`WARNING_PREFIX`]): the child's stderr is the guest's, so it cannot show them itself.
+    pub fn warnings(&self) -> Vec<String> {
+        read_bounded(&self.request.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.strip_prefix(WARNING_PREFIX))
+            .map(|l| crate::text::one_line(l.trim()))
+            .collect()
     }
 
     /// What the child answered; a child that ended without answering has crashed, and the
@@ -212,6 +236,7 @@ mod tests {
             "cache_dir",
             "report",
             "log",
+            "started",
         ] {
             assert!(json.get(key).is_some(), "{key} missing from {json}");
         }
