@@ -273,6 +273,17 @@ async function main() {
     finish({ kind: "crashed", message: `sdk sandbox setup failed: ${oneLine(e?.message ?? e)}` });
   }
 
+  // `started` (PROTOCOL.md): the module is read, validated and compiled (the sdk compiles it in
+  // packages.create), and the guest's first instruction is next. From here the parent's guest
+  // timeout runs.
+  if (typeof request.started === "string") {
+    try {
+      fs.closeSync(fs.openSync(request.started, "w"));
+    } catch (e) {
+      log(`cannot create ${request.started}: ${e.message}`);
+    }
+  }
+
   let proc;
   try {
     // no timeoutMs: the parent owns the clock. Streams are piped, so no output limit applies.

@@ -59,7 +59,8 @@ struct Plan {
 
 impl Plan {
     fn scan(wasm: &[u8]) -> Result<Plan, String> {
-        let mut plan = Plan { localized: Vec::new(), imported_funcs: 0, defined_funcs: 0, has_exit2: false };
+        let mut plan =
+            Plan { localized: Vec::new(), imported_funcs: 0, defined_funcs: 0, has_exit2: false };
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(|e| e.to_string())? {
                 Payload::ImportSection(section) => {
@@ -71,7 +72,9 @@ impl Plan {
                             if import.module == WASIX {
                                 match import.name {
                                     EXIT2 => plan.has_exit2 = true,
-                                    SIGNALS_SIZES_GET => plan.localized.push((index, ty, Local::SizesGet)),
+                                    SIGNALS_SIZES_GET => {
+                                        plan.localized.push((index, ty, Local::SizesGet))
+                                    }
                                     SIGNALS_GET => plan.localized.push((index, ty, Local::Get)),
                                     _ => {}
                                 }
@@ -109,7 +112,10 @@ struct Adapter<'p> {
 impl Reencode for Adapter<'_> {
     type Error = std::convert::Infallible;
 
-    fn function_index(&mut self, func: u32) -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
+    fn function_index(
+        &mut self,
+        func: u32,
+    ) -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
         Ok(self.plan.map(func))
     }
 
@@ -147,13 +153,19 @@ impl Reencode for Adapter<'_> {
             wasmparser::Imports::Compact1 { module, items } => {
                 for item in items {
                     let item = item?;
-                    self.parse_import(import_section, wasmparser::Import { module, name: item.name, ty: item.ty })?;
+                    self.parse_import(
+                        import_section,
+                        wasmparser::Import { module, name: item.name, ty: item.ty },
+                    )?;
                 }
                 Ok(())
             }
             wasmparser::Imports::Compact2 { module, ty, names } => {
                 for name in names {
-                    self.parse_import(import_section, wasmparser::Import { module, name: name?, ty })?;
+                    self.parse_import(
+                        import_section,
+                        wasmparser::Import { module, name: name?, ty },
+                    )?;
                 }
                 Ok(())
             }
@@ -181,10 +193,11 @@ impl Reencode for Adapter<'_> {
         for (_, _, local) in &self.plan.localized {
             let mut body = wasm_encoder::Function::new([]);
             if *local == Local::SizesGet {
-                body.instructions()
-                    .local_get(0)
-                    .i32_const(0)
-                    .i32_store(wasm_encoder::MemArg { offset: 0, align: 2, memory_index: 0 });
+                body.instructions().local_get(0).i32_const(0).i32_store(wasm_encoder::MemArg {
+                    offset: 0,
+                    align: 2,
+                    memory_index: 0,
+                });
             }
             body.instructions().i32_const(0).end();
             code.function(&body);
@@ -205,6 +218,7 @@ pub fn adapt(wasm: &[u8]) -> Result<Option<Vec<u8>>, String> {
     }
     let mut module = wasm_encoder::Module::new();
     let mut adapter = Adapter { plan: &plan, next_import: 0 };
-    utils::parse_core_module(&mut adapter, &mut module, Parser::new(0), wasm).map_err(|e| e.to_string())?;
+    utils::parse_core_module(&mut adapter, &mut module, Parser::new(0), wasm)
+        .map_err(|e| e.to_string())?;
     Ok(Some(module.finish()))
 }

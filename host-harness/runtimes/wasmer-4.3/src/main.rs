@@ -51,6 +51,10 @@ struct Request {
     cache_dir: Option<PathBuf>,
     report: PathBuf,
     log: PathBuf,
+    /// Created right before the guest's first instruction (after reading, adapting and
+    /// compiling): the parent's guest timeout starts when it appears.
+    #[serde(default)]
+    started: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -79,7 +83,9 @@ pub fn one_line(text: &str) -> String {
 fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     if args.len() != 1 || args[0] == "--help" || args[0] == "-h" {
-        eprintln!("usage: wasix-runner-wasmer-4.3 REQUEST.json  (the sandbox protocol of wasix-harness)");
+        eprintln!(
+            "usage: wasix-runner-wasmer-4.3 REQUEST.json  (the sandbox protocol of wasix-harness)"
+        );
         std::process::exit(2);
     }
     let request: Request = match std::fs::read(&args[0])
@@ -88,7 +94,10 @@ fn main() {
     {
         Ok(request) => request,
         Err(e) => {
-            eprintln!("wasix-runner-wasmer-4.3: cannot read the request {}: {e}", Path::new(&args[0]).display());
+            eprintln!(
+                "wasix-runner-wasmer-4.3: cannot read the request {}: {e}",
+                Path::new(&args[0]).display()
+            );
             std::process::exit(2);
         }
     };
@@ -97,21 +106,29 @@ fn main() {
     // where wasmer's own prints (tracing, trap messages) end up.
     let (guest_stdout, guest_stderr) = match redirect_streams(&request.log) {
         Ok(streams) => streams,
-        Err(e) => finish(&request, Outcome::Crashed(format!("cannot open the log {}: {e}", request.log.display()))),
+        Err(e) => finish(
+            &request,
+            Outcome::Crashed(format!("cannot open the log {}: {e}", request.log.display())),
+        ),
     };
     log(&format!("wasmer {WASMER_VERSION}: running {}", request.module.display()));
     if request.protocol != 1 {
-        finish(&request, Outcome::Crashed(format!("unknown protocol version {}", request.protocol)));
+        finish(
+            &request,
+            Outcome::Crashed(format!("unknown protocol version {}", request.protocol)),
+        );
     }
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&request, guest_stdout, guest_stderr)))
-        .unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("a panic");
-            Outcome::Crashed(format!("the runner panicked: {}", one_line(what)))
-        });
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(&request, guest_stdout, guest_stderr)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("a panic");
+        Outcome::Crashed(format!("the runner panicked: {}", one_line(what)))
+    });
     finish(&request, outcome)
 }
 
@@ -146,12 +163,19 @@ fn finish(request: &Request, outcome: Outcome) -> ! {
         // wasmer 4.3 hands back the guest's `proc_exit` argument unreduced (300 stays 300);
         // a process's exit status is its low 8 bits, as for `std::process::exit(300)`
         // natively and in wasmer 7.4 (44).
-        Outcome::Exited(code) => (serde_json::json!({"kind": "exited", "code": code & 0xff}), code & 0xff),
-        Outcome::Trapped(message) => (serde_json::json!({"kind": "trapped", "message": message}), 132),
-        Outcome::NotStarted(status, message) => {
-            (serde_json::json!({"kind": "not_started", "status": status, "message": message}), *status)
+        Outcome::Exited(code) => {
+            (serde_json::json!({"kind": "exited", "code": code & 0xff}), code & 0xff)
         }
-        Outcome::Crashed(message) => (serde_json::json!({"kind": "crashed", "message": message}), 70),
+        Outcome::Trapped(message) => {
+            (serde_json::json!({"kind": "trapped", "message": message}), 132)
+        }
+        Outcome::NotStarted(status, message) => (
+            serde_json::json!({"kind": "not_started", "status": status, "message": message}),
+            *status,
+        ),
+        Outcome::Crashed(message) => {
+            (serde_json::json!({"kind": "crashed", "message": message}), 70)
+        }
     };
     log(&format!("outcome: {json}"));
     if let Err(e) = write_report(&request.report, &json.to_string()) {
@@ -185,7 +209,10 @@ fn run(request: &Request, guest_stdout: File, guest_stderr: File) -> Outcome {
         Err(e) => return Outcome::NotStarted(66, format!("cannot read {shown}: {e}")),
     };
     if bytes.is_empty() {
-        return Outcome::NotStarted(65, format!("{shown} is not a WebAssembly module: the file is empty"));
+        return Outcome::NotStarted(
+            65,
+            format!("{shown} is not a WebAssembly module: the file is empty"),
+        );
     }
     if !bytes.starts_with(b"\0asm") {
         return Outcome::NotStarted(
@@ -199,19 +226,33 @@ fn run(request: &Request, guest_stdout: File, guest_stderr: File) -> Outcome {
             adapted
         }
         Ok(None) => bytes,
-        Err(e) => return Outcome::NotStarted(65, format!("{shown} is not a valid WebAssembly module: {}", one_line(&e))),
+        Err(e) => {
+            return Outcome::NotStarted(
+                65,
+                format!("{shown} is not a valid WebAssembly module: {}", one_line(&e)),
+            )
+        }
     };
 
-    let mut engine: Engine = wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::default()).engine().into();
+    let mut engine: Engine =
+        wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::default()).engine().into();
     if let Some(limit) = request.memory_limit {
         memory_limit::apply(&mut engine, limit);
     }
     let module = match load_module(&engine, &bytes, request) {
         Ok(module) => module,
-        Err(e) => return Outcome::NotStarted(65, format!("{shown} is not a valid WebAssembly module: {e}")),
+        Err(e) => {
+            return Outcome::NotStarted(
+                65,
+                format!("{shown} is not a valid WebAssembly module: {e}"),
+            )
+        }
     };
     if let Err(reason) = check_runnable(&module) {
-        return Outcome::NotStarted(69, format!("{shown} cannot run on wasmer {WASMER_VERSION}: {reason}"));
+        return Outcome::NotStarted(
+            69,
+            format!("{shown} cannot run on wasmer {WASMER_VERSION}: {reason}"),
+        );
     }
 
     let tokio = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -219,7 +260,8 @@ fn run(request: &Request, guest_stdout: File, guest_stderr: File) -> Outcome {
         Err(e) => return Outcome::Crashed(format!("cannot start an async runtime: {e}")),
     };
     let _entered = tokio.enter();
-    let mut pluggable = PluggableRuntime::new(Arc::new(TokioTaskManager::new(tokio.handle().clone())));
+    let mut pluggable =
+        PluggableRuntime::new(Arc::new(TokioTaskManager::new(tokio.handle().clone())));
     pluggable.set_engine(Some(engine));
     let recorder = trap_recorder::TrapRecorder::new(Arc::new(pluggable));
     let first_trap = recorder.first_trap();
@@ -230,9 +272,17 @@ fn run(request: &Request, guest_stdout: File, guest_stderr: File) -> Outcome {
     runner.with_args(request.args.iter().cloned());
     runner.with_envs(request.env.iter().cloned());
     runner.with_mapped_directories(
-        request.dirs.iter().map(|d| MappedDirectory { host: d.host.clone(), guest: d.guest.clone() }),
+        request
+            .dirs
+            .iter()
+            .map(|d| MappedDirectory { host: d.host.clone(), guest: d.guest.clone() }),
     );
     let hash = ModuleHash::sha256(&bytes);
+    if let Some(started) = &request.started {
+        if let Err(e) = File::create(started) {
+            log(&format!("cannot create {}: {e}", started.display()));
+        }
+    }
     let result = runner.run_wasm(Arc::new(recorder), &request.program, &module, hash, false);
     if let Some(message) = first_trap.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Outcome::Trapped(message);
@@ -261,9 +311,10 @@ fn load_module(engine: &Engine, bytes: &[u8], request: &Request) -> Result<Modul
             }
         }
     }
-    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, bytes)))
-        .map_err(|_| "wasmer's compiler panicked on it".to_string())?
-        .map_err(|e| one_line(&e.to_string()))?;
+    let compiled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, bytes)))
+            .map_err(|_| "wasmer's compiler panicked on it".to_string())?
+            .map_err(|e| one_line(&e.to_string()))?;
     if let Some(path) = &cached {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -283,7 +334,8 @@ const KNOWN_IMPORT_MODULES: &[&str] =
     &["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi", "env"];
 
 fn check_runnable(module: &Module) -> Result<(), String> {
-    let has_start = module.exports().any(|e| e.name() == "_start" && matches!(e.ty(), ExternType::Function(_)));
+    let has_start =
+        module.exports().any(|e| e.name() == "_start" && matches!(e.ty(), ExternType::Function(_)));
     if !has_start {
         return Err("it exports no `_start` function (a library or reactor, not a command?)".into());
     }
@@ -322,11 +374,18 @@ fn classify(shown: &str, err: anyhow::Error) -> Outcome {
                 return Outcome::Exited(code.raw());
             }
             match e {
-                WasiRuntimeError::Runtime(trap) => return Outcome::Trapped(one_line(&trap.message())),
-                WasiRuntimeError::Init(_) | WasiRuntimeError::Export(_) | WasiRuntimeError::Instantiation(_) => {
+                WasiRuntimeError::Runtime(trap) => {
+                    return Outcome::Trapped(one_line(&trap.message()))
+                }
+                WasiRuntimeError::Init(_)
+                | WasiRuntimeError::Export(_)
+                | WasiRuntimeError::Instantiation(_) => {
                     return Outcome::NotStarted(
                         69,
-                        format!("{shown} cannot run on wasmer {WASMER_VERSION}: {}", one_line(&dedup_chain(&err))),
+                        format!(
+                            "{shown} cannot run on wasmer {WASMER_VERSION}: {}",
+                            one_line(&dedup_chain(&err))
+                        ),
                     );
                 }
                 _ => {}

@@ -10,7 +10,9 @@
 use std::ptr::NonNull;
 
 use wasmer::sys::{BaseTunables, NativeEngineExt, Tunables};
-use wasmer::vm::{MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition};
+use wasmer::vm::{
+    MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition,
+};
 use wasmer::{Engine, MemoryType, Pages, TableType, Target, WASM_PAGE_SIZE};
 
 pub struct LimitingTunables {
@@ -20,7 +22,8 @@ pub struct LimitingTunables {
 
 impl LimitingTunables {
     pub fn new(limit_bytes: u64) -> Self {
-        let pages = (limit_bytes / WASM_PAGE_SIZE as u64).clamp(1, u32::MAX as u64 / WASM_PAGE_SIZE as u64) as u32;
+        let pages = (limit_bytes / WASM_PAGE_SIZE as u64)
+            .clamp(1, u32::MAX as u64 / WASM_PAGE_SIZE as u64) as u32;
         Self { limit: Pages(pages), base: BaseTunables::for_target(&Target::default()) }
     }
 
@@ -47,7 +50,11 @@ impl Tunables for LimitingTunables {
         self.base.table_style(table)
     }
 
-    fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
+    fn create_host_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+    ) -> Result<VMMemory, MemoryError> {
         self.base.create_host_memory(&self.adjust(ty)?, style)
     }
 

@@ -30,7 +30,11 @@ impl HostOutput {
 }
 
 impl AsyncWrite for HostOutput {
-    fn poll_write(mut self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Poll::Ready(self.file.write_all(buf).map(|()| buf.len()))
     }
 
@@ -44,7 +48,11 @@ impl AsyncWrite for HostOutput {
 }
 
 impl AsyncRead for HostOutput {
-    fn poll_read(self: Pin<&mut Self>, _cx: &mut Context<'_>, _buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        _buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Poll::Ready(Err(io::Error::other("this stream is write-only")))
     }
 }
