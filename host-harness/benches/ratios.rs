@@ -65,6 +65,31 @@ fn main() {
         "(context)",
     ));
 
+    // 1b. the same on every runtime: what the crate's exit costs where the runtime's own exit
+    // path differs (the mechanism is chosen per runtime; see src/).
+    for runtime in [Runtime::Sdk, Runtime::Wasmer43] {
+        if let Err(e) = runtime.check_available() {
+            eprintln!("bench: {e}; skipping its rows");
+            continue;
+        }
+        eprintln!("bench: panic->exit latency on {runtime}");
+        let on = |m: &Path| -> Duration {
+            let inv = Invocation { runtime, ..request(m, &[], cached.clone()) };
+            watchdog::run(&inv).expect("run").duration
+        };
+        let (seed, hello_thread) =
+            alternate(|| on(&module("seed")), || on(&module("hello_thread")));
+        rows.push(ratio_row(
+            &format!(
+                "panic->exit on {}: seed (crate) vs hello with one thread",
+                runtime.describe()
+            ),
+            seed,
+            hello_thread,
+            "(context)",
+        ));
+    }
+
     // 2. the crate's cost.
     eprintln!("bench: install cost and workload");
     let probe = |m: &Path, args: &[&str], key: &str| -> f64 {
@@ -189,7 +214,11 @@ fn main() {
     let in_process = || -> Duration {
         let started = Instant::now();
         let spec = spec(&module("hello"), &[], cached.clone());
-        engine::run(&spec, GuestOutput { stdout: devnull(), stderr: devnull(), exit_guard: None });
+        engine::run(
+            &spec,
+            GuestOutput { stdout: devnull(), stderr: devnull(), exit_guard: None },
+            None,
+        );
         started.elapsed()
     };
     let (harnessed, bare_call) = alternate(|| run(&module("hello"), &[]), in_process);
@@ -230,6 +259,7 @@ fn request(module: &Path, args: &[&str], cache: Option<PathBuf>) -> Invocation {
         runtime: Runtime::Wasmer,
         spec: spec(module, args, cache),
         timeout: Duration::from_secs(30),
+        compile_timeout: wasix_harness::sandbox::watchdog::DEFAULT_COMPILE_TIMEOUT,
         stdin: Stdin::Null,
         output: Output::Capture { limit: 1 << 20 },
     }

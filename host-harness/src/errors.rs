@@ -15,6 +15,17 @@ pub const TESTS_FAILED: i32 = 100;
 pub const LIBTEST_FAILED: i32 = 101;
 /// The guest ran past its time limit (the status `timeout(1)` uses).
 pub const TIMED_OUT: i32 = 124;
+/// The module was still being read or compiled at `--compile-timeout` (EX_TEMPFAIL: a loaded
+/// machine, retrying may help).
+pub const COMPILE_TIMED_OUT: i32 = 75;
+/// The run's processes used more memory than `--memory-limit` plus the runtime's allowance:
+/// 128 + SIGKILL, what a process killed for memory reports.
+pub const MEMORY_EXCEEDED: i32 = 137;
+/// What the runtime itself may use on top of `--memory-limit` before the watchdog kills the
+/// run: the child's code, wasmer and Cranelift (compiling a big module), tokio's threads and
+/// their stacks (measured: about 40 MiB for a small module, under 200 MiB while compiling a
+/// std test binary).
+pub const RUNTIME_MEMORY_ALLOWANCE: u64 = 256 << 20;
 /// The guest trapped (unreachable, out-of-bounds access, stack overflow...): 128 + SIGILL,
 /// what a native process killed by an illegal instruction reports.
 pub const TRAPPED: i32 = 132;
@@ -34,6 +45,14 @@ pub const BAD_SPEC: i32 = 78;
 /// Every status the harness itself can end with, and what it means: `--help` prints this.
 pub const STATUS_TABLE: &[(i32, &str)] = &[
     (TIMED_OUT, "the guest ran past --timeout (`timed out after N s (deadlock?)`)"),
+    (
+        COMPILE_TIMED_OUT,
+        "reading and compiling the module took longer than --compile-timeout (the guest never started)",
+    ),
+    (
+        MEMORY_EXCEEDED,
+        "the run used more memory than --memory-limit plus the runtime's own allowance (`exceeded the memory budget of ...`)",
+    ),
     (TRAPPED, "the guest trapped (unreachable, out-of-bounds access, stack overflow, ...)"),
     (INVALID_MODULE, "the file is not a valid WebAssembly module (empty, not wasm, truncated)"),
     (NO_INPUT, "the file or directory is missing or unreadable"),
@@ -124,7 +143,15 @@ mod tests {
             assert!(STATUS_TABLE.iter().any(|(s, _)| *s == e.status()), "{e:?}");
         }
         let help = status_help();
-        for status in [TIMED_OUT, TRAPPED, BAD_SPEC, LIBTEST_FAILED, BUILD_FAILED] {
+        for status in [
+            TIMED_OUT,
+            COMPILE_TIMED_OUT,
+            MEMORY_EXCEEDED,
+            TRAPPED,
+            BAD_SPEC,
+            LIBTEST_FAILED,
+            BUILD_FAILED,
+        ] {
             assert!(help.contains(&format!("{status:>3}  ")), "{status} missing from --help");
         }
     }

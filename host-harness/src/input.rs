@@ -35,15 +35,16 @@ impl std::fmt::Display for ReadError {
     }
 }
 
-/// The whole content of `path`, which must be a regular file of at most `max` bytes.
-pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-    let io = |e: std::io::Error| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            ReadError::NotFound
-        } else {
-            ReadError::Other(crate::text::io_reason(&e))
-        }
-    };
+fn io(e: std::io::Error) -> ReadError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        ReadError::NotFound
+    } else {
+        ReadError::Other(crate::text::io_reason(&e))
+    }
+}
+
+/// `path` opened for reading, if it is a regular file of at most `max` bytes; with its size.
+pub fn open_regular(path: &Path, max: u64) -> Result<(std::fs::File, u64), ReadError> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -59,7 +60,13 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
             meta.len()
         )));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    Ok((file, meta.len()))
+}
+
+/// The whole content of `path`, which must be a regular file of at most `max` bytes.
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, len) = open_regular(path, max)?;
+    let mut bytes = Vec::with_capacity(len as usize);
     // One byte more than the cap, so a file that grows while read is caught too.
     file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > max {

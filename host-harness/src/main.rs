@@ -14,8 +14,14 @@ fn main() -> ExitCode {
         Err(e) => return cli::report_usage_error(e),
     };
     let status = match cli.command {
-        Command::Run(args) => cli::run::run(args),
-        Command::Test(args) => cli::test::test(args),
+        Command::Run(args) => {
+            cli::signals::install();
+            cli::run::run(args)
+        }
+        Command::Test(args) => {
+            cli::signals::install();
+            cli::test::test(args)
+        }
         Command::Sandbox { request } => wasix_harness::sandbox::engine::serve(&request),
     };
     let status = status.unwrap_or_else(|e| {

@@ -18,6 +18,12 @@ pub enum Outcome {
     Trapped { message: String },
     /// The watchdog killed the guest after this many milliseconds.
     TimedOut { after_ms: u64 },
+    /// The guest never started: reading and compiling the module took longer than the
+    /// compile limit (the watchdog killed it after this many milliseconds).
+    CompileTimedOut { after_ms: u64 },
+    /// The watchdog killed the run because its processes used more than `budget` bytes of
+    /// memory (`used` when it was seen).
+    MemoryExceeded { budget: u64, used: u64 },
     /// The module never ran: `status` is the harness's status for the reason.
     NotStarted { status: i32, message: String },
     /// The run needs something the runtime cannot do (`not supported on sdk: ...`); the
@@ -46,6 +52,8 @@ impl Outcome {
             Outcome::Exited { code } => *code,
             Outcome::Trapped { .. } => errors::TRAPPED,
             Outcome::TimedOut { .. } => errors::TIMED_OUT,
+            Outcome::CompileTimedOut { .. } => errors::COMPILE_TIMED_OUT,
+            Outcome::MemoryExceeded { .. } => errors::MEMORY_EXCEEDED,
             Outcome::NotStarted { status, .. } => *status,
             Outcome::Unsupported { .. } => errors::UNAVAILABLE,
             Outcome::Crashed { .. } => errors::INTERNAL,
@@ -61,6 +69,16 @@ impl Outcome {
             Outcome::TimedOut { after_ms } => {
                 Some(format!("timed out after {} s (deadlock?)", fmt_secs(*after_ms)))
             }
+            Outcome::CompileTimedOut { after_ms } => Some(format!(
+                "the module was still being read or compiled after {} s (--compile-timeout)",
+                fmt_secs(*after_ms)
+            )),
+            Outcome::MemoryExceeded { budget, used } => Some(format!(
+                "exceeded the memory budget of {} (--memory-limit, plus {} for the runtime itself): {} in use",
+                fmt_bytes(budget.saturating_sub(crate::errors::RUNTIME_MEMORY_ALLOWANCE)),
+                fmt_bytes(crate::errors::RUNTIME_MEMORY_ALLOWANCE),
+                fmt_bytes(*used)
+            )),
             Outcome::NotStarted { message, .. } => Some(message.clone()),
             Outcome::Unsupported { message } => Some(message.clone()),
             Outcome::Crashed { message } => {
@@ -77,11 +95,29 @@ impl fmt::Display for Outcome {
             Outcome::Exited { code } => write!(f, "exit {code}"),
             Outcome::Trapped { .. } => write!(f, "trap"),
             Outcome::TimedOut { .. } => write!(f, "hang"),
+            Outcome::CompileTimedOut { .. } => write!(f, "compile timeout"),
+            Outcome::MemoryExceeded { .. } => write!(f, "out of memory"),
             Outcome::NotStarted { status, .. } => write!(f, "not started ({status})"),
             Outcome::Unsupported { .. } => write!(f, "unsupported"),
             Outcome::Crashed { .. } => write!(f, "crashed"),
         }
     }
+}
+
+/// `512 MiB`, `1.5 GiB`, `300 KiB`.
+pub fn fmt_bytes(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            let value = bytes as f64 / size as f64;
+            return if bytes.is_multiple_of(size) || value >= 100.0 {
+                format!("{:.0} {unit}", value)
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 fn fmt_secs(ms: u64) -> String {

@@ -1,10 +1,16 @@
 //! Text helpers for the harness's messages: every error and guest-provided string is shown as one
 //! safe line.
 
-/// Collapses a multi-line error into one line, so every failure is a single readable line.
+/// Collapses a multi-line error into one line, so every failure is a single readable line;
+/// control characters are escaped (see [`escape_controls`]).
 pub fn one_line(text: &str) -> String {
-    let joined =
-        text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ");
+    let joined = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(escape_controls)
+        .collect::<Vec<_>>()
+        .join("; ");
     const MAX: usize = 400;
     if joined.chars().count() > MAX {
         let cut: String = joined.chars().take(MAX).collect();
@@ -12,6 +18,21 @@ pub fn one_line(text: &str) -> String {
     } else {
         joined
     }
+}
+
+/// Guest output shown to a person: control characters other than newline and tab are
+/// written as `\u{1b}`, so a guest cannot move the cursor, clear the screen, retitle the
+/// terminal or hide text in the harness's report.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// "No such file or directory" without Rust's " (os error 2)" suffix.
@@ -30,6 +51,16 @@ mod tests {
     #[test]
     fn one_line_joins_and_trims() {
         assert_eq!(one_line("a\n  b\n\nc  "), "a; b; c");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_but_newlines_and_tabs_kept() {
+        let hostile = "a\x1b]0;pwned\x07b\x1b[2Jc\r\td\ne\u{9b}";
+        assert_eq!(
+            escape_controls(hostile),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{1b}[2Jc\\u{d}\td\ne\\u{9b}"
+        );
+        assert!(!one_line(hostile).chars().any(|c| c.is_control() && c != '\t'));
     }
 
     #[test]

@@ -84,3 +84,48 @@ fn cargo_test_through_the_runner_reports_like_libtest() {
         stdout(&filtered)
     );
 }
+
+/// The fixture's test binary as committed (built by the project's toolchain).
+fn fixture_wasm() -> std::path::PathBuf {
+    fixture().join("target/wasm32-wasmer-wasi/release/deps/libtest_demo-833fdfedf1d85a3d.wasm")
+}
+
+#[test]
+fn run_ignored_selects_only_the_ignored_tests() {
+    let out = run_harness(&["run", fixture_wasm().to_str().unwrap(), "--ignored"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("test tests::ignored_but_passes ... ok"), "{text}");
+    assert!(text.contains("test result: ok. 1 passed; 0 failed;"), "{text}");
+    assert!(!text.contains("fails_an_assertion"), "{text}");
+}
+
+#[test]
+fn run_on_a_libtest_binary_keeps_env_and_memory_limit() {
+    let wasm = fixture_wasm();
+    // The memory limit reaches each test's instance: the module needs 17 pages at start.
+    let out = run_harness(&["run", "--memory-limit", "64K", wasm.to_str().unwrap(), "adds"]);
+    assert_eq!(out.status.code(), Some(101), "{}", stderr(&out));
+    assert!(stdout(&out).contains("more than the limit of 1 pages"), "{}", stdout(&out));
+    // The environment reaches it too: with RUST_BACKTRACE set, std drops its hint about it.
+    let hint = "run with `RUST_BACKTRACE=1`";
+    let plain = run_harness(&["run", wasm.to_str().unwrap(), "fails_an_assertion"]);
+    assert!(format!("{}{}", stdout(&plain), stderr(&plain)).contains(hint));
+    let with_env = run_harness(&[
+        "run",
+        "--env",
+        "RUST_BACKTRACE=1",
+        wasm.to_str().unwrap(),
+        "fails_an_assertion",
+    ]);
+    assert!(!format!("{}{}", stdout(&with_env), stderr(&with_env)).contains(hint));
+}
+
+#[test]
+fn an_option_value_is_not_taken_for_a_test_name() {
+    // `7` used to be kept as a name filter, which selects nothing.
+    let wasm = fixture_wasm();
+    let out = run_harness(&["run", wasm.to_str().unwrap(), "--ignored", "--shuffle-seed", "7"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 passed"), "{}", stdout(&out));
+}

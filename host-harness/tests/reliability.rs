@@ -29,6 +29,7 @@ fn run(module: &Path, timeout: Duration) -> GuestRun {
         },
         runtime: Runtime::Wasmer,
         timeout,
+        compile_timeout: watchdog::DEFAULT_COMPILE_TIMEOUT,
         stdin: Stdin::Null,
         output: Output::Capture { limit: 1 << 20 },
     })

@@ -40,7 +40,7 @@ fn a_wasi_testsuite_directory_runs_with_both_spec_forms() {
 
     let out = run_harness(&["test", "--message-format", "json", suite.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
-    assert!(!suite.join("left-over.cleanup").exists(), "*.cleanup files are removed first");
+    assert!(suite.join("left-over.cleanup").exists(), "the suite itself is never changed");
     let events: Vec<serde_json::Value> =
         stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let verdict = |name: &str| {
@@ -94,4 +94,55 @@ fn partitions_split_a_suite_without_overlap() {
     assert_eq!(seen.len(), 7, "{seen:?}");
     seen.dedup();
     assert_eq!(seen.len(), 7, "{seen:?}");
+}
+
+#[test]
+fn listing_changes_nothing_and_runs_work_on_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path();
+    std::fs::create_dir_all(suite.join("fs-tests.dir/old.cleanup")).unwrap();
+    std::fs::write(suite.join("fs-tests.dir/kept"), "x").unwrap();
+    std::fs::write(suite.join("t.wasm"), module(0)).unwrap();
+    std::fs::write(suite.join("t.json"), r#"{"dirs": ["fs-tests.dir"]}"#).unwrap();
+    let out = run_harness(&["test", "--list", suite.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run_harness(&["test", suite.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        suite.join("fs-tests.dir/old.cleanup").exists(),
+        "listing and running changed the suite"
+    );
+}
+
+#[test]
+fn an_unknown_spec_key_fails_only_its_test_and_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("new.wasm"), module(0)).unwrap();
+    std::fs::write(dir.path().join("new.json"), r#"{"root": "/", "exit_code": 0}"#).unwrap();
+    std::fs::write(dir.path().join("old.wasm"), module(0)).unwrap();
+    let out = run_harness(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("unknown spec key `root`"), "{text}");
+    assert!(text.contains("1 passed, 1 failed"), "{text}");
+}
+
+/// The real wasi-testsuite (`../shared/wasi-testsuite`, as CI runs it) when it is there:
+/// every test passes or is a declared difference with its evidence.
+#[test]
+fn the_wasi_testsuite_passes_or_fails_only_as_declared() {
+    let tests = repo().join("../shared/wasi-testsuite/tests");
+    if !tests.is_dir() {
+        eprintln!("skipped: no {}", tests.display());
+        return;
+    }
+    let out = harness()
+        .current_dir(repo())
+        .args(["test", "--jobs", "2", "../shared/wasi-testsuite/tests"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let last = stdout(&out).lines().last().unwrap_or_default().to_string();
+    let passed: u32 = last.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(passed >= 61, "{last}");
 }

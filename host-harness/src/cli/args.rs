@@ -15,7 +15,13 @@ pub struct SandboxArgs {
     /// Kill a guest after this many seconds and report a hang (status 124).
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub timeout: Duration,
-    /// Cap on a guest's linear memory (bytes, or with K/M/G); past it allocations fail.
+    /// Give up on a module still being read or compiled after this many seconds (status 75);
+    /// the guest's --timeout counts from when it starts.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    pub compile_timeout: Duration,
+    /// Memory budget of a run (bytes, or with K/M/G): each linear memory is capped at it (past
+    /// it allocations fail), and the run is killed (status 137) once everything it uses (all
+    /// memories, tables, in-memory files) passes it plus 256 MiB for the runtime itself.
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub memory_limit: u64,
     /// Compile the module even if a compiled copy is cached.

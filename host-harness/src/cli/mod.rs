@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod run;
+pub mod signals;
 pub mod test;
 
 use std::path::PathBuf;

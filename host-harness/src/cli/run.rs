@@ -70,9 +70,13 @@ pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
         spec: args.spec(args.args.clone()),
         runtime: args.runtime,
         timeout: args.sandbox.timeout,
+        compile_timeout: args.sandbox.compile_timeout,
         stdin: Stdin::Inherit,
         output: Output::PassThrough,
     })?;
+    for warning in &run.warnings {
+        eprintln!("wasix-harness: warning: {warning}");
+    }
     if let Some(line) = run.outcome.explanation() {
         eprintln!("wasix-harness: {line}");
     }
@@ -88,6 +92,7 @@ fn run_libtest(args: &RunArgs, test_args: &LibtestArgs) -> Result<i32, HarnessEr
         test_args,
         args.runtime,
         args.sandbox.timeout,
+        args.sandbox.compile_timeout,
         args.sandbox.cache().as_deref(),
     )?;
     let group =
@@ -110,6 +115,7 @@ fn run_libtest(args: &RunArgs, test_args: &LibtestArgs) -> Result<i32, HarnessEr
     let opts = RunOptions {
         jobs: runner::default_jobs(),
         default_timeout: args.sandbox.timeout,
+        compile_timeout: args.sandbox.compile_timeout,
         retries: 0,
         fail_fast: false,
         capture_limit: DEFAULT_CAPTURE_LIMIT,

@@ -92,9 +92,10 @@ pub struct TestArgs {
     /// Name a run as slow once it passes this many seconds.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
     pub slow: Duration,
-    /// Keep at most this many bytes of each output stream per run (its start and its end).
+    /// Keep at most this many bytes of each output stream per run (its start and its end;
+    /// at most 64M). Once a case is reported, only 64K of each stream is kept for the end.
     #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_CAPTURE_LIMIT as u64,
-          value_parser = super::args::parse_size)]
+          value_parser = parse_capture_limit)]
     pub capture_limit: u64,
     /// The rustup toolchain that builds WASIX guests.
     #[arg(long, value_name = "NAME", default_value = "wasix")]
@@ -111,6 +112,17 @@ impl TestArgs {
         let mut seen = std::collections::HashSet::new();
         self.runtime.iter().flatten().copied().filter(|r| seen.insert(*r)).collect()
     }
+}
+
+/// The largest `--capture-limit`: each running case holds up to twice this in memory.
+const MAX_CAPTURE_LIMIT: u64 = 64 << 20;
+
+fn parse_capture_limit(text: &str) -> Result<u64, String> {
+    let size = super::args::parse_size(text)?;
+    if size > MAX_CAPTURE_LIMIT {
+        return Err(format!("`{text}` is more than the largest capture limit, 64M"));
+    }
+    Ok(size)
 }
 
 pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
@@ -143,6 +155,7 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
     let opts = RunOptions {
         jobs: args.jobs.map(|j| j as usize).unwrap_or_else(runner::default_jobs),
         default_timeout: args.sandbox.timeout,
+        compile_timeout: args.sandbox.compile_timeout,
         retries: args.retries,
         fail_fast: args.fail_fast && !args.no_fail_fast,
         capture_limit: usize::try_from(args.capture_limit).unwrap_or(usize::MAX),
@@ -205,6 +218,7 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
         bare: !args.no_bare,
         foreign: args.foreign,
         list_timeout: args.sandbox.timeout,
+        compile_timeout: args.sandbox.compile_timeout,
         cache: args.sandbox.cache(),
         run_ignored: if args.ignored {
             RunIgnored::Only

@@ -203,7 +203,7 @@ pub fn scrub_env(cmd: &mut Command) {
 
 /// Whether `dir` is a cargo package (not just a virtual workspace).
 pub fn is_crate(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("Cargo.toml"))
+    crate::input::read_regular_text(&dir.join("Cargo.toml"), crate::input::MAX_CONFIG)
         .map(|text| text.lines().any(|l| l.trim() == "[package]"))
         .unwrap_or(false)
 }

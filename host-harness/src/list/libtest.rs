@@ -21,11 +21,71 @@ use crate::sandbox::engine::DEFAULT_MEMORY_LIMIT;
 use crate::sandbox::watchdog::{self, DEFAULT_CAPTURE_LIMIT};
 use crate::sandbox::{GuestRun, Invocation, Output, RunSpec, Runtime, Stdin};
 
-/// Whether the module is a libtest test binary (it carries libtest's option strings).
+/// Whether the module is a libtest binary: its `name` section names libtest's entry point
+/// `test::test_main_static` (what `cargo test`'s generated `main` calls). Strings in a
+/// module's data prove nothing (any program can print libtest's option names); a function's
+/// name is structural. The file is walked section by section, reading only the headers and
+/// the `name` section, so a huge or endless file costs nothing.
 pub fn is_libtest(module: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(module) else { return false };
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    has(b"RUST_TEST_THREADS") && has(b"exclude-should-panic")
+    name_section(module).is_some_and(|names| names_function(&names, "test_main_static"))
+}
+
+/// The content of the module's `name` custom section, read with bounds.
+fn name_section(module: &Path) -> Option<Vec<u8>> {
+    use std::io::{BufReader, Read, Seek, SeekFrom};
+    /// A name section far bigger than this is not one a compiler wrote.
+    const MAX_NAMES: u64 = 64 << 20;
+    let (file, len) = crate::input::open_regular(module, crate::input::MAX_MODULE).ok()?;
+    let mut file = BufReader::new(file);
+    let mut header = [0u8; 8];
+    file.read_exact(&mut header).ok()?;
+    if &header != b"\0asm\x01\0\0\0" {
+        return None;
+    }
+    fn leb(file: &mut impl Read) -> Option<u64> {
+        let mut value = 0u64;
+        for i in 0..5 {
+            let mut byte = [0u8; 1];
+            file.read_exact(&mut byte).ok()?;
+            value |= u64::from(byte[0] & 0x7f) << (7 * i);
+            if byte[0] & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let mut pos = 8u64;
+    while pos < len {
+        let mut id = [0u8; 1];
+        file.read_exact(&mut id).ok()?;
+        let size = leb(&mut file)?;
+        let start = file.stream_position().ok()?;
+        let end = start.checked_add(size).filter(|e| *e <= len)?;
+        if id[0] == 0 && leb(&mut file)? == 4 {
+            let mut name = [0u8; 4];
+            file.read_exact(&mut name).ok()?;
+            let here = file.stream_position().ok()?;
+            if &name == b"name" && end.checked_sub(here)? <= MAX_NAMES {
+                let mut content = vec![0u8; (end - here) as usize];
+                file.read_exact(&mut content).ok()?;
+                return Some(content);
+            }
+        }
+        file.seek(SeekFrom::Start(end)).ok()?;
+        pos = end;
+    }
+    None
+}
+
+/// Whether a function name in a `name` section's content contains `needle`.
+fn names_function(content: &[u8], needle: &str) -> bool {
+    let reader = wasmparser::NameSectionReader::new(wasmparser::BinaryReader::new(content, 0));
+    reader.into_iter().filter_map(Result::ok).any(|name| match name {
+        wasmparser::Name::Function(map) => {
+            map.into_iter().filter_map(Result::ok).any(|naming| naming.name.contains(needle))
+        }
+        _ => false,
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,12 +131,12 @@ impl LibtestArgs {
                         parsed.selection.push(value.clone());
                     }
                 }
-                // Output and scheduling options, with their values: ours to decide.
+                // Output and scheduling options with a separate value (`--opt VALUE`): ours to
+                // decide, and their value must not be taken for a name filter. These are all
+                // of libtest 1.96's options that take one (`--opt=VALUE` is one argument).
                 "--test-threads" | "--format" | "--color" | "--logfile" | "-Z"
-                | "--report-time" => {
-                    if !arg.contains('=') && !matches!(arg.as_str(), "--report-time") {
-                        iter.next();
-                    }
+                | "--shuffle-seed" => {
+                    iter.next();
                 }
                 a if a.starts_with('-') => {}
                 _ => parsed.selection.push(arg.clone()),
@@ -92,13 +152,14 @@ pub fn list(
     args: &LibtestArgs,
     runtime: Runtime,
     timeout: Duration,
+    compile_timeout: Duration,
     cache: Option<&Path>,
 ) -> Result<Vec<ListedTest>, HarnessError> {
     let names = |extra: &[&str]| -> Result<Vec<String>, HarnessError> {
         let mut list_args = vec!["--list".to_string(), "--format".into(), "terse".into()];
         list_args.extend(extra.iter().map(|s| s.to_string()));
         list_args.extend(args.selection.iter().cloned());
-        let report = run_module(module, list_args, runtime, timeout, cache)?;
+        let report = run_module(module, list_args, runtime, (timeout, compile_timeout), cache)?;
         if report.outcome != (Outcome::Exited { code: 0 }) {
             return Err(HarnessError::NotRunnable {
                 path: module.display().to_string(),
@@ -153,7 +214,7 @@ fn run_module(
     module: &Path,
     args: Vec<String>,
     runtime: Runtime,
-    timeout: Duration,
+    (timeout, compile_timeout): (Duration, Duration),
     cache: Option<&Path>,
 ) -> Result<GuestRun, HarnessError> {
     watchdog::run(&Invocation {
@@ -168,6 +229,7 @@ fn run_module(
         },
         runtime,
         timeout,
+        compile_timeout,
         stdin: Stdin::Null,
         output: Output::Capture { limit: DEFAULT_CAPTURE_LIMIT },
     })
@@ -207,6 +269,35 @@ mod tests {
             RunIgnored::Also
         );
         assert!(LibtestArgs::parse(&strings(&["--list"])).pass_through);
+    }
+
+    #[test]
+    fn an_option_value_is_not_a_name_filter() {
+        let parsed =
+            LibtestArgs::parse(&strings(&["--shuffle-seed", "42", "adds", "--color", "never"]));
+        assert_eq!(parsed.selection, strings(&["adds"]));
+    }
+
+    #[test]
+    fn libtest_is_recognised_by_structure_not_by_strings() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, wat::parse_str(text).unwrap()).unwrap();
+            path
+        };
+        // libtest's option strings in data: what used to pass for a libtest binary.
+        let pretender = write(
+            "pretender.wasm",
+            r#"(module (memory 1) (data (i32.const 0) "RUST_TEST_THREADS exclude-should-panic"))"#,
+        );
+        assert!(!is_libtest(&pretender));
+        let real = write(
+            "real.wasm",
+            r#"(module (func $_ZN4test16test_main_static17h0123456789abcdefE) (memory 1))"#,
+        );
+        assert!(is_libtest(&real));
+        assert!(!is_libtest(Path::new("/dev/zero")));
     }
 
     #[test]

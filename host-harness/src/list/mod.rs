@@ -49,6 +49,7 @@ pub struct PlanOptions {
     pub foreign: bool,
     /// For listing the tests of libtest binaries.
     pub list_timeout: Duration,
+    pub compile_timeout: Duration,
     pub cache: Option<PathBuf>,
     pub run_ignored: RunIgnored,
 }
@@ -89,16 +90,25 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Source>, HarnessError> {
     Ok(sources)
 }
 
+/// Crates are looked for `depth` levels down; wasi-testsuite directories two levels further,
+/// because the suite nests them as `tests/LANGUAGE/testsuite/TARGET/`.
 fn collect_sources(dir: &Path, depth: u32, out: &mut Vec<Source>) {
+    collect_sources_in(dir, 0, depth, out);
+}
+
+fn collect_sources_in(dir: &Path, level: u32, crate_levels: u32, out: &mut Vec<Source>) {
     if build::is_crate(dir) {
-        out.push(Source::Crate(dir.to_path_buf()));
+        // A crate deeper than that is some crate's own business (a vendored dependency).
+        if level <= crate_levels {
+            out.push(Source::Crate(dir.to_path_buf()));
+        }
         return;
     }
     if suite::is_suite_dir(dir) {
         out.push(Source::Suite(dir.to_path_buf()));
         return;
     }
-    if depth == 0 {
+    if level == crate_levels + 2 {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -112,7 +122,7 @@ fn collect_sources(dir: &Path, depth: u32, out: &mut Vec<Source>) {
         .collect();
     children.sort();
     for child in children {
-        collect_sources(&child, depth - 1, out);
+        collect_sources_in(&child, level + 1, crate_levels, out);
     }
 }
 
@@ -191,6 +201,7 @@ fn plan_tests(dir: &Path, group: &str, opts: &PlanOptions) -> Result<Vec<Case>, 
             &args,
             Runtime::Wasmer,
             opts.list_timeout,
+            opts.compile_timeout,
             opts.cache.as_deref(),
         )? {
             cases.push(Case {

@@ -29,6 +29,9 @@
 //!                               # (required) names the bug and the program that shows it
 //! [runtimes."wasmer-4.3"]
 //! skip = "needs X, which wasmer 4.3 lacks"  # not run there: a declared skip
+//!
+//! [foreign]                     # the same, for the build with the crate's own shim instead of
+//! skip = "why"                  # the toolchain's (`test --foreign`)
 //! ```
 
 use std::collections::BTreeMap;
@@ -133,6 +136,8 @@ pub struct Expectation {
     /// Declared differences of one runtime, by runtime name.
     #[serde(default)]
     pub runtimes: BTreeMap<String, RuntimeDifference>,
+    /// A declared difference of the foreign build (the crate's own shim, not the toolchain's).
+    pub foreign: Option<RuntimeDifference>,
 }
 
 /// What one runtime does instead of the expectation, because of its own bug, or why the
@@ -165,13 +170,13 @@ pub enum OnRuntime {
 impl Expectation {
     /// Reads `path`; a missing file is the default expectation (exit 0).
     pub fn load(path: &Path) -> Result<Self, HarnessError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::input::read_regular_text(path, crate::input::MAX_CONFIG) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(crate::input::ReadError::NotFound) => return Ok(Self::default()),
             Err(e) => {
                 return Err(HarnessError::NoInput {
                     path: path.display().to_string(),
-                    reason: crate::text::io_reason(&e),
+                    reason: e.to_string(),
                 });
             }
         };
@@ -203,6 +208,11 @@ impl Expectation {
             times.push((format!("runtimes.{runtime}.timeout"), diff.timeout));
             times.push((format!("runtimes.{runtime}.within"), diff.within));
         }
+        if let Some(diff) = &exp.foreign {
+            if diff.reason.trim().is_empty() && diff.skip.is_none() {
+                return Err("[foreign] needs a `reason` or a `skip`".into());
+            }
+        }
         for (key, value) in times {
             if let Some(t) = value
                 && !(t > 0.0 && t <= 3600.0)
@@ -215,7 +225,16 @@ impl Expectation {
 
     /// The expectation on the runtime named `runtime`, with its declared difference applied.
     pub fn on_runtime(&self, runtime: &str) -> OnRuntime {
-        let Some(diff) = self.runtimes.get(runtime) else {
+        self.with_difference(self.runtimes.get(runtime))
+    }
+
+    /// The expectation for the foreign build, with its declared difference applied.
+    pub fn on_foreign_build(&self) -> OnRuntime {
+        self.with_difference(self.foreign.as_ref())
+    }
+
+    fn with_difference(&self, diff: Option<&RuntimeDifference>) -> OnRuntime {
+        let Some(diff) = diff else {
             return OnRuntime::Run { expectation: Box::new(self.clone()), declared: None };
         };
         if let Some(reason) = &diff.skip {
@@ -223,7 +242,11 @@ impl Expectation {
         }
         let mut exp = self.clone();
         if let Some(expect) = &diff.expect {
+            // Another way of ending: the scenario's output checks were about the expected one.
             exp.expect = expect.clone();
+            exp.stdout_contains.clear();
+            exp.stderr_contains.clear();
+            exp.stdout_equals = None;
         }
         if let Some(v) = &diff.stdout_contains {
             exp.stdout_contains = v.clone();

@@ -1,5 +1,6 @@
 //! Directories in the wasi-testsuite layout: every `NAME.wasm` is a test, described by an
-//! optional `NAME.json`; `*.cleanup` files and directories are removed before a run.
+//! optional `NAME.json`; each run gets a fresh copy of its `dirs` without `*.cleanup` files
+//! and directories (what earlier runs left), so the suite itself is only read.
 //!
 //! Two JSON forms are accepted:
 //!
@@ -37,7 +38,14 @@ pub struct SuiteSpec {
     pub stderr: Option<String>,
     /// Per stream ("stdout"/"stderr"), what it must start with.
     pub reads: BTreeMap<String, String>,
+    /// Top-level keys this harness does not know (a newer upstream revision's, such as
+    /// `root`): the case fails naming them, without running, and the rest of the suite runs.
+    pub unknown_keys: Vec<String>,
 }
+
+/// The top-level spec keys this harness understands.
+pub const KNOWN_KEYS: &[&str] =
+    &["args", "env", "dirs", "exit_code", "stdout", "stderr", "operations", "wasi_functions"];
 
 /// One module of a suite and its spec.
 #[derive(Clone, Debug)]
@@ -50,6 +58,7 @@ pub struct SuiteCase {
     pub spec: SuiteSpec,
 }
 
+/// Unknown keys are taken out before this is deserialized (see [`SuiteSpec::unknown_keys`]).
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FlatJson {
@@ -109,7 +118,9 @@ fn suite_name(dir: &Path) -> String {
     struct Manifest {
         name: String,
     }
-    std::fs::read_to_string(dir.join("manifest.json"))
+    // Bounded and regular-only, like every file read on a user's behalf; an unreadable
+    // manifest only loses the suite's display name.
+    crate::input::read_regular_text(&dir.join("manifest.json"), crate::input::MAX_CONFIG)
         .ok()
         .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
         .map(|m| m.name)
@@ -118,9 +129,9 @@ fn suite_name(dir: &Path) -> String {
         })
 }
 
-/// Removes the suite's `*.cleanup` leftovers, then lists one case per module.
+/// Lists one case per module. Listing changes nothing: `*.cleanup` leftovers are never
+/// removed from the suite, a run works on a copy of its directories without them.
 pub fn plan_suite(dir: &Path) -> Result<Vec<SuiteCase>, HarnessError> {
-    remove_cleanup(dir);
     let group = suite_name(dir);
     let mut modules: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| HarnessError::NoInput {
@@ -147,13 +158,13 @@ pub fn plan_module(module: &Path, group: &str) -> Result<SuiteCase, HarnessError
 }
 
 pub fn load_spec(path: &Path) -> Result<SuiteSpec, HarnessError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::input::read_regular_text(path, crate::input::MAX_CONFIG) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SuiteSpec::default()),
+        Err(crate::input::ReadError::NotFound) => return Ok(SuiteSpec::default()),
         Err(e) => {
             return Err(HarnessError::NoInput {
                 path: path.display().to_string(),
-                reason: crate::text::io_reason(&e),
+                reason: e.to_string(),
             });
         }
     };
@@ -163,8 +174,14 @@ pub fn load_spec(path: &Path) -> Result<SuiteSpec, HarnessError> {
 }
 
 pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
+    let one_line = |e: serde_json::Error| crate::text::one_line(&e.to_string());
+    let mut object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(one_line)?;
+    let unknown_keys: Vec<String> =
+        object.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())).cloned().collect();
+    object.retain(|k, _| KNOWN_KEYS.contains(&k.as_str()));
     let json: FlatJson =
-        serde_json::from_str(text).map_err(|e| crate::text::one_line(&e.to_string()))?;
+        serde_json::from_value(serde_json::Value::Object(object)).map_err(one_line)?;
     let mut spec = SuiteSpec {
         args: json.args,
         env: json.env.into_iter().collect(),
@@ -173,6 +190,7 @@ pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
         stdout: json.stdout,
         stderr: json.stderr,
         reads: BTreeMap::new(),
+        unknown_keys,
     };
     let mut runs = 0;
     for op in json.operations {
@@ -227,18 +245,43 @@ fn resolve_dirs(dirs: &[String], base: &Path) -> Result<Vec<(PathBuf, String)>, 
         .collect()
 }
 
-fn remove_cleanup(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-        if path.extension().is_some_and(|x| x == "cleanup") {
-            let _ =
-                if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-        } else if is_dir {
-            remove_cleanup(&path);
-        }
+/// A declared difference between a runtime and the wasi-testsuite (see
+/// `wasi_testsuite_differences.toml`, compiled in).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Difference {
+    pub suite: String,
+    pub test: String,
+    /// The runtime's name (`wasmer`, ...); the file's entries are for `wasmer` by default.
+    #[serde(default = "default_runtime")]
+    pub runtime: String,
+    /// What the failing run's stderr (or the harness's line about it) contains.
+    pub evidence: String,
+    pub reason: String,
+}
+
+fn default_runtime() -> String {
+    "wasmer".into()
+}
+
+/// Every declared difference.
+pub fn differences() -> Vec<Difference> {
+    #[derive(Deserialize)]
+    struct File {
+        difference: Vec<Difference>,
     }
+    // Compiled in and checked by a unit test, so it cannot fail at run time.
+    toml::from_str::<File>(include_str!("wasi_testsuite_differences.toml"))
+        .map(|f| f.difference)
+        .unwrap_or_default()
+}
+
+/// The declared difference for one case on one runtime, if any.
+pub fn declared_difference(case: &SuiteCase, runtime: &str) -> Option<Difference> {
+    let test = case.module.file_stem()?.to_string_lossy().into_owned();
+    differences()
+        .into_iter()
+        .find(|d| d.suite == case.group && d.test == test && d.runtime == runtime)
 }
 
 /// Every way the run's output fails the spec.
@@ -296,6 +339,25 @@ mod tests {
         assert_eq!(spec.exit_code, 1);
         assert!(check(&spec, Some(1), "hello world", "").is_empty());
         assert!(!check(&spec, Some(1), "help", "").is_empty());
+    }
+
+    #[test]
+    fn the_declared_differences_parse_and_are_unique() {
+        let all = differences();
+        assert!(all.len() >= 20, "{all:?}");
+        let mut keys: Vec<_> = all.iter().map(|d| (&d.suite, &d.test, &d.runtime)).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len(), "an entry is declared twice");
+        assert!(all.iter().all(|d| !d.evidence.is_empty() && !d.reason.is_empty()));
+    }
+
+    #[test]
+    fn unknown_keys_are_named_not_fatal() {
+        let spec =
+            parse_spec(r#"{"root": "/x", "exit_code": 2, "zz": 1}"#, Path::new(".")).unwrap();
+        assert_eq!(spec.unknown_keys, ["root", "zz"]);
+        assert_eq!(spec.exit_code, 2);
     }
 
     #[test]

@@ -52,9 +52,12 @@ impl Human {
                     bar.inc(1);
                 }
                 self.line(&finished_line(result));
+                for warning in result.run.iter().flat_map(|r| &r.warnings) {
+                    self.line(&format!("        warning: {warning}"));
+                }
                 if result.verdict == Verdict::Failed {
                     for problem in &result.problems {
-                        self.line(&format!("        {problem}"));
+                        self.line(&format!("        {}", crate::text::escape_controls(problem)));
                     }
                     if let Some(run) = &result.run {
                         let tail = tail_lines(&run.stderr.text(), 6);
@@ -103,7 +106,7 @@ fn tail_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
     lines[lines.len().saturating_sub(n)..]
         .iter()
-        .map(|l| format!("          | {l}"))
+        .map(|l| format!("          | {}", crate::text::escape_controls(l)))
         .collect::<Vec<_>>()
         .join("\n")
 }

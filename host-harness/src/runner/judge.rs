@@ -119,7 +119,11 @@ fn judge_scenario(
     cmp: &Comparisons,
     opts: &RunOptions,
 ) {
-    let (exp, declared) = match s.expectation.on_runtime(target.runtime.name()) {
+    let on = match target.build {
+        Variant::Foreign => s.expectation.on_foreign_build(),
+        _ => s.expectation.on_runtime(target.runtime.name()),
+    };
+    let (exp, declared) = match on {
         OnRuntime::Run { expectation, declared } => (expectation, declared),
         OnRuntime::Skip(reason) => {
             result.verdict = Verdict::Skipped(SkipReason::Declared(reason));
@@ -145,7 +149,8 @@ fn judge_scenario(
         return;
     }
     result.problems.extend(exp.check(&run.outcome, &run.stdout.text(), &run.stderr.text()));
-    result.late = exp.late(run.duration);
+    // A run the watchdog had to end is a hang, whatever its budget said.
+    result.late = !run.outcome.is_timeout() && exp.late(run.duration);
     result.runtime_difference = declared.clone();
     if declared.is_none() {
         match (&cmp.native, exp.native) {
@@ -212,15 +217,42 @@ fn judge_libtest(
 
 /// A wasi-testsuite module: its spec's arguments, environment and directories, then its
 /// exit status and output checks.
+///
+/// The spec's directories are copied into a private temporary directory for each run (and
+/// each retry), without `*.cleanup` leftovers: what a test writes never touches the suite,
+/// which may be read-only (CI mounts it so), and every run starts from the same files. Stdin
+/// is held open and empty, as the suite's own runner does (the `*_wasi_read` threads tests
+/// block reading it while another thread exits).
 fn judge_suite(result: &mut CaseResult, t: &SuiteCase, target: Target, opts: &RunOptions) {
-    let dirs = t
-        .spec
-        .dirs
-        .iter()
-        .map(|(host, guest)| MappedDir { host: host.clone(), guest: guest.clone() })
-        .collect();
-    let inv =
-        opts.invocation(&t.module, t.spec.args.clone(), t.spec.env.clone(), dirs, target.runtime);
+    if !t.spec.unknown_keys.is_empty() {
+        result.problems.push(format!(
+            "unknown spec key{} {} (this harness knows {})",
+            if t.spec.unknown_keys.len() > 1 { "s" } else { "" },
+            t.spec.unknown_keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            crate::list::suite::KNOWN_KEYS.join(", ")
+        ));
+        return;
+    }
+    let scratch = match tempfile::Builder::new().prefix("wasix-harness-suite-").tempdir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            result.problems.push(format!("cannot create a scratch directory: {e}"));
+            return;
+        }
+    };
+    let mut dirs = Vec::new();
+    for (host, guest) in &t.spec.dirs {
+        let copy = scratch.path().join(guest);
+        if let Err(e) = copy_tree(host, &copy) {
+            result.problems.push(format!("cannot copy {} for the run: {e}", host.display()));
+            return;
+        }
+        dirs.push(MappedDir { host: copy, guest: guest.clone() });
+    }
+    let inv = Invocation {
+        stdin: Stdin::HeldOpen,
+        ..opts.invocation(&t.module, t.spec.args.clone(), t.spec.env.clone(), dirs, target.runtime)
+    };
     match watchdog::run(&inv) {
         Ok(run) => {
             if let Outcome::Unsupported { message } = &run.outcome {
@@ -239,11 +271,67 @@ fn judge_suite(result: &mut CaseResult, t: &SuiteCase, target: Target, opts: &Ru
                 if exit.is_none() {
                     result.problems.extend(run.outcome.explanation());
                 }
+                apply_declared_difference(result, t, target, &run);
             }
             result.run = Some(run);
         }
         Err(e) => result.problems.push(e.to_string()),
     }
+}
+
+/// A failure the suite's differences file declares for this runtime, with its evidence in
+/// the run, is a declared skip; any other failure stays one; a declared case that passes
+/// fails until its now stale declaration is removed.
+fn apply_declared_difference(
+    result: &mut CaseResult,
+    t: &SuiteCase,
+    target: Target,
+    run: &GuestRun,
+) {
+    let Some(declared) = crate::list::suite::declared_difference(t, target.runtime.name()) else {
+        return;
+    };
+    if result.problems.is_empty() {
+        result.problems.push(format!(
+            "passes, but is declared as a difference ({}): remove it from wasi_testsuite_differences.toml",
+            declared.reason
+        ));
+        return;
+    }
+    let seen = run.stderr.text().contains(&declared.evidence)
+        || result.problems.iter().any(|p| p.contains(&declared.evidence));
+    if seen {
+        result.problems.clear();
+        result.runtime_difference = Some(declared.reason.clone());
+        result.verdict = Verdict::Skipped(SkipReason::Declared(format!(
+            "{}: {}",
+            target.runtime.describe(),
+            declared.reason
+        )));
+    }
+}
+
+/// Copies a directory tree, symlinks as symlinks (the suite has dangling ones on purpose),
+/// leaving out `*.cleanup` entries (what an earlier run left behind).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if Path::new(&name).extension().is_some_and(|x| x == "cleanup") {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)?;
+        } else if kind.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if kind.is_file() {
+            std::fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
 }
 
 /// One run of one build of a scenario, with its expectation's arguments, environment, stdin
@@ -306,6 +394,7 @@ impl RunOptions {
             },
             runtime,
             timeout: self.default_timeout,
+            compile_timeout: self.compile_timeout,
             stdin: Stdin::Null,
             output: Output::Capture { limit: self.capture_limit },
         }

@@ -18,6 +18,10 @@ use crate::list::{Case, CaseKind};
 use crate::sandbox::Runtime;
 pub use result::{CaseResult, Event, RunOptions, SkipReason, Target, TestVerdict, Verdict};
 
+/// Bytes of each output stream a result keeps once it has been reported (head and tail): the
+/// end-of-run reports show the last lines and panic messages, not megabytes.
+pub const RETAINED_OUTPUT: usize = 64 << 10;
+
 /// The default number of cases run at once: one per core.
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
@@ -84,12 +88,23 @@ pub fn execute(
         loop {
             match rx.recv_timeout(Duration::from_millis(200)) {
                 Ok(Msg::Started(i)) => on_event(Event::Started(&cases[i])),
-                Ok(Msg::Finished(i, case_results)) => {
+                Ok(Msg::Finished(i, mut case_results)) => {
                     if opts.fail_fast && case_results.iter().any(|r| r.verdict == Verdict::Failed) {
                         stop.store(true, Ordering::Release);
                     }
                     for result in &case_results {
                         on_event(Event::Finished(result));
+                    }
+                    // Reported in full above; what is kept until the end (tables, JUnit,
+                    // parity) needs only a little of each stream.
+                    for result in &mut case_results {
+                        for run in [&mut result.run, &mut result.native, &mut result.bare]
+                            .into_iter()
+                            .flatten()
+                        {
+                            run.stdout.shrink(RETAINED_OUTPUT);
+                            run.stderr.shrink(RETAINED_OUTPUT);
+                        }
                     }
                     results[i] = Some(case_results);
                 }

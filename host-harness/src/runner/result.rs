@@ -23,6 +23,8 @@ pub enum TestVerdict {
 pub struct RunOptions {
     pub jobs: usize,
     pub default_timeout: Duration,
+    /// How long reading and compiling a module may take before its guest starts.
+    pub compile_timeout: Duration,
     pub retries: u32,
     pub fail_fast: bool,
     /// Bytes of each output stream kept per run.

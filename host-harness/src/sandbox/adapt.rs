@@ -42,13 +42,16 @@ pub fn rename_memory_import(bytes: &[u8]) -> Option<Vec<u8>> {
     }
 
     // Each group's raw bytes run from its offset to the next group's (or the section's end).
-    let base = section.content.start;
+    let base = section.content.start as u64;
     let mut body = Vec::with_capacity(content.len() + 16);
     leb128(&mut body, u64::from(count));
     for (i, (offset, _)) in groups.iter().enumerate() {
-        let start = offset - base;
-        let end = groups.get(i + 1).map(|(next, _)| next - base).unwrap_or(content.len());
-        let raw = &content[start..end];
+        let start = usize::try_from(offset - base).ok()?;
+        let end = match groups.get(i + 1) {
+            Some((next, _)) => usize::try_from(next - base).ok()?,
+            None => content.len(),
+        };
+        let raw = content.get(start..end)?;
         if i == memory {
             let type_bytes = skip_names(raw)?;
             name(&mut body, "env");

@@ -12,6 +12,7 @@ use wasmer::{Engine, ExternType, Module};
 use wasmer_types::ModuleHash;
 use wasmer_wasix::runners::MappedDirectory;
 use wasmer_wasix::runners::wasi::{PackageOrHash, RuntimeOrEngine, WasiRunner};
+use wasmer_wasix::runtime::task_manager::VirtualTaskManagerExt;
 use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::{PluggableRuntime, WasiError, WasiRuntimeError};
 

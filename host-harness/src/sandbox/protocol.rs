@@ -109,6 +109,11 @@ impl Exchange {
         Ok(Exchange { dir, request })
     }
 
+    /// The private directory itself.
+    pub fn dir_path(&self) -> std::path::PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
     /// The file the child is given as its argument.
     pub fn request_path(&self) -> PathBuf {
         self.dir.path().join("request.json")

@@ -14,8 +14,6 @@ use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use wait_timeout::ChildExt;
-
 use super::protocol::{Exchange, RunSpec};
 use super::runtime::Runtime;
 use crate::errors::HarnessError;
@@ -48,12 +46,25 @@ pub enum Output {
     Capture { limit: usize },
 }
 
+/// How long reading and compiling a module may take before its guest starts, by default:
+/// generous, because a cold Cranelift compile of a big module on a loaded machine is slow,
+/// and it is not the guest's time.
+pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
+
+/// How often the watchdog looks at the child: its exit, the `started` file, its memory.
+const POLL: Duration = Duration::from_millis(20);
+
 /// One run to make: what, on which runtime, for how long, with which stdio.
 #[derive(Clone, Debug)]
 pub struct Invocation {
     pub spec: RunSpec,
     pub runtime: Runtime,
+    /// The guest's time, counted from when the child says it started the guest.
     pub timeout: Duration,
+    /// Reading, validating and compiling the module, before the guest starts.
+    pub compile_timeout: Duration,
     pub stdin: Stdin,
     pub output: Output,
 }
@@ -70,6 +81,25 @@ impl Captured {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
+
+    /// Keeps at most `limit` bytes: the first and the last `limit / 2`, with a marker saying
+    /// how many bytes of the stream are now missing between them.
+    pub fn shrink(&mut self, limit: usize) {
+        if self.bytes.len() <= limit {
+            return;
+        }
+        let head = limit / 2;
+        let tail = limit - head;
+        // The marker a first cut put in the middle goes with the middle, and is no stream byte.
+        let old_marker = if self.dropped > 0 { dropped_marker(self.dropped).len() } else { 0 };
+        let stream_len = (self.bytes.len() - old_marker) as u64 + self.dropped;
+        self.dropped = stream_len - (head + tail) as u64;
+        let mut bytes = Vec::with_capacity(limit + 64);
+        bytes.extend_from_slice(&self.bytes[..head]);
+        bytes.extend_from_slice(dropped_marker(self.dropped).as_bytes());
+        bytes.extend_from_slice(&self.bytes[self.bytes.len() - tail..]);
+        self.bytes = bytes;
+    }
 }
 
 /// What one run did.
@@ -79,6 +109,10 @@ pub struct GuestRun {
     pub duration: Duration,
     pub stdout: Captured,
     pub stderr: Captured,
+    /// The child's warnings for the user (a cache entry that failed authentication, ...).
+    pub warnings: Vec<String>,
+    /// The most resident memory the child's process group was seen using, in bytes.
+    pub peak_memory: u64,
 }
 
 /// Runs the invocation to its end: the guest exits, traps, fails to start, or is killed at
@@ -87,16 +121,32 @@ pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
     let exchange = Exchange::create(&inv.spec)?;
     let mut cmd = inv.runtime.child_command()?;
     cmd.arg(exchange.request_path());
-    let run = supervise(cmd, &inv.stdin, inv.output, inv.timeout)?;
+    let limits = Limits {
+        timeout: inv.timeout,
+        compile_timeout: Some(inv.compile_timeout),
+        memory_budget: inv.spec.memory_limit.map(|m| m.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
+    };
+    let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(&exchange))?;
     let outcome = match run.ended {
         Ended::Status(status) => exchange.outcome(|| match status.signal() {
             Some(sig) => format!("killed by signal {sig}"),
             None => format!("exited with {} before reporting", status.code().unwrap_or(-1)),
         }),
         Ended::TimedOut => Outcome::timed_out(inv.timeout),
+        Ended::CompileTimedOut(after) => {
+            Outcome::CompileTimedOut { after_ms: after.as_millis() as u64 }
+        }
+        Ended::OverBudget { budget, used } => Outcome::MemoryExceeded { budget, used },
         Ended::Lost(why) => Outcome::Crashed { message: why },
     };
-    Ok(GuestRun { outcome, duration: run.duration, stdout: run.stdout, stderr: run.stderr })
+    Ok(GuestRun {
+        outcome,
+        duration: run.duration,
+        stdout: run.stdout,
+        stderr: run.stderr,
+        warnings: exchange.warnings(),
+        peak_memory: run.peak_memory,
+    })
 }
 
 /// Runs a native build of a guest the same way, for comparison. A process killed by a signal
@@ -111,7 +161,9 @@ pub fn run_native(
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
     }
-    let run = supervise(cmd, &inv.stdin, inv.output, inv.timeout)?;
+    // A native build has nothing to compile and no wasm memory limit to extend.
+    let limits = Limits { timeout: inv.timeout, compile_timeout: None, memory_budget: None };
+    let run = supervise(cmd, &inv.stdin, inv.output, &limits, None)?;
     let outcome = match run.ended {
         Ended::Status(status) => match (status.code(), status.signal()) {
             (Some(code), _) => Outcome::Exited { code },
@@ -119,15 +171,32 @@ pub fn run_native(
             (None, None) => Outcome::Crashed { message: "no exit status".into() },
         },
         Ended::TimedOut => Outcome::timed_out(inv.timeout),
+        Ended::CompileTimedOut(_) | Ended::OverBudget { .. } => {
+            unreachable!("native runs have no compile limit and no memory budget")
+        }
         Ended::Lost(why) => Outcome::Crashed { message: why },
     };
-    Ok(GuestRun { outcome, duration: run.duration, stdout: run.stdout, stderr: run.stderr })
+    Ok(GuestRun {
+        outcome,
+        duration: run.duration,
+        stdout: run.stdout,
+        stderr: run.stderr,
+        warnings: Vec::new(),
+        peak_memory: run.peak_memory,
+    })
 }
 
 enum Ended {
     Status(std::process::ExitStatus),
     /// The watchdog killed the process group at the timeout.
     TimedOut,
+    /// The guest had not started (no `started` file) by the compile limit plus the timeout.
+    CompileTimedOut(Duration),
+    /// The process group's resident memory went past the budget.
+    OverBudget {
+        budget: u64,
+        used: u64,
+    },
     /// Waiting for the child failed; it was killed.
     Lost(String),
 }
@@ -137,13 +206,23 @@ struct Supervised {
     duration: Duration,
     stdout: Captured,
     stderr: Captured,
+    peak_memory: u64,
+}
+
+struct Limits {
+    timeout: Duration,
+    /// `None`: the run has no compile step, and its timeout counts from the start.
+    compile_timeout: Option<Duration>,
+    /// Bytes of resident memory the whole process group may use.
+    memory_budget: Option<u64>,
 }
 
 fn supervise(
     mut cmd: Command,
     stdin: &Stdin,
     output: Output,
-    timeout: Duration,
+    limits: &Limits,
+    exchange: Option<&Exchange>,
 ) -> Result<Supervised, HarnessError> {
     cmd.stdin(match stdin {
         Stdin::Null => Stdio::null(),
@@ -171,10 +250,13 @@ fn supervise(
     }
 
     let started = Instant::now();
+    // Registered before it can exist, so a SIGINT between spawn and here still finds it.
+    let live = live::register(exchange.map(Exchange::dir_path));
     let mut child = cmd
         .spawn()
         .map_err(|e| HarnessError::Internal(format!("cannot start the guest's process: {e}")))?;
     let group = child.id() as libc::pid_t;
+    live.set_group(group);
     let stdout_reader = child.stdout.take().map(|s| spawn_reader(s, limit));
     let stderr_reader = child.stderr.take().map(|s| spawn_reader(s, limit));
     // Held open until the guest is gone; dropped at the end of this function.
@@ -195,28 +277,187 @@ fn supervise(
         // SAFETY: kill(2) on the child's own process group; harmless if it is gone.
         unsafe { libc::kill(-group, libc::SIGKILL) };
     };
-    let ended = match child.wait_timeout(timeout) {
-        Ok(Some(status)) => Ended::Status(status),
-        Ok(None) => {
+    let mut guest_started: Option<Instant> = None;
+    let mut peak_memory = 0u64;
+    let mut memory = GroupMemory::new(group);
+    // Short first naps so that quick runs end quickly, then every POLL.
+    let mut nap = Duration::from_millis(1);
+    let ended = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ended::Status(status),
+            Ok(None) => {}
+            Err(e) => {
+                kill_group();
+                let _ = child.wait();
+                break Ended::Lost(format!("cannot wait for the guest's process: {e}"));
+            }
+        }
+        let now = Instant::now();
+        if guest_started.is_none() && exchange.is_none_or(Exchange::guest_started) {
+            guest_started = Some(now);
+        }
+        let over_time = match (guest_started, limits.compile_timeout) {
+            // Counted from the start whatever the child says: a native run, or a child that
+            // never says it started (it gets the compile limit on top).
+            (_, None) => (now - started >= limits.timeout).then_some(Ended::TimedOut),
+            (Some(at), Some(_)) => (now - at >= limits.timeout).then_some(Ended::TimedOut),
+            (None, Some(compile)) => (now - started >= compile + limits.timeout)
+                .then(|| Ended::CompileTimedOut(now - started)),
+        };
+        if let Some(ended) = over_time {
             kill_group();
             let _ = child.wait();
-            Ended::TimedOut
+            break ended;
         }
-        Err(e) => {
+        let used = memory.sample();
+        peak_memory = peak_memory.max(used);
+        if let Some(budget) = limits.memory_budget.filter(|b| used > *b) {
             kill_group();
             let _ = child.wait();
-            Ended::Lost(format!("cannot wait for the guest's process: {e}"))
+            break Ended::OverBudget { budget, used };
         }
+        std::thread::sleep(nap);
+        nap = (nap * 2).min(POLL);
     };
     let duration = started.elapsed();
     // Whatever the child left behind in its group goes too, so the pipes close.
     kill_group();
+    live.done();
     Ok(Supervised {
         ended,
         duration,
         stdout: join_reader(stdout_reader),
         stderr: join_reader(stderr_reader),
+        peak_memory,
     })
+}
+
+/// The resident memory (RSS) of a process group, from `/proc`: every linear memory, table,
+/// in-memory file and the runtime's own heap are in it, whatever allocated them.
+struct GroupMemory {
+    group: libc::pid_t,
+    /// Other members (a runtime's helpers, a native guest's children), found by scanning
+    /// `/proc` every [`Self::SCAN_EVERY`] samples: the leader alone is read every time.
+    others: Vec<String>,
+    samples: u32,
+    page: u64,
+}
+
+impl GroupMemory {
+    const SCAN_EVERY: u32 = 10;
+
+    fn new(group: libc::pid_t) -> Self {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+        Self { group, others: Vec::new(), samples: 0, page }
+    }
+
+    /// Bytes resident now; a process that vanishes while being read counts as nothing.
+    fn sample(&mut self) -> u64 {
+        if self.samples.is_multiple_of(Self::SCAN_EVERY) {
+            self.others = members(self.group);
+        }
+        self.samples = self.samples.wrapping_add(1);
+        let pages: u64 = std::iter::once(self.group.to_string())
+            .chain(self.others.iter().cloned())
+            .filter_map(|pid| resident_pages(&pid))
+            .sum();
+        pages * self.page
+    }
+}
+
+fn resident_pages(pid: &str) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    statm.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The processes of `group` other than its leader.
+fn members(group: libc::pid_t) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let leader = group.to_string();
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()) && *pid != leader)
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            // After the command name (in parentheses, may hold spaces): state, ppid, pgrp.
+            stat.rfind(')').and_then(|i| stat[i + 1..].split_whitespace().nth(2)?.parse().ok())
+                == Some(group)
+        })
+        .collect()
+}
+
+/// The runs in progress, so that a SIGINT or SIGTERM of the harness can kill their process
+/// groups and remove their private directories before it exits (see `cli::signals`).
+pub mod live {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Run {
+        group: Option<libc::pid_t>,
+        dir: Option<PathBuf>,
+    }
+
+    static RUNS: Mutex<Option<HashMap<u64, Run>>> = Mutex::new(None);
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+
+    /// A registered run; unregistered by [`Handle::done`] or when dropped.
+    pub struct Handle(u64);
+
+    pub(super) fn register(dir: Option<PathBuf>) -> Handle {
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
+        runs.get_or_insert_with(HashMap::new).insert(id, Run { group: None, dir });
+        Handle(id)
+    }
+
+    impl Handle {
+        pub(super) fn set_group(&self, group: libc::pid_t) {
+            let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(run) = runs.as_mut().and_then(|r| r.get_mut(&self.0)) {
+                run.group = Some(group);
+            }
+        }
+
+        pub(super) fn done(self) {}
+    }
+
+    impl Drop for Handle {
+        fn drop(&mut self) {
+            let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(runs) = runs.as_mut() {
+                runs.remove(&self.0);
+            }
+        }
+    }
+
+    /// Kills every live run's process group and removes its private directory. The lock is
+    /// kept, so no new run can start before the process exits.
+    pub fn abandon_all() {
+        let runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
+        for run in runs.iter().flat_map(|r| r.values()) {
+            if let Some(group) = run.group {
+                // SAFETY: kill(2) on a process group this harness started.
+                unsafe { libc::kill(-group, libc::SIGKILL) };
+            }
+        }
+        for run in runs.iter().flat_map(|r| r.values()) {
+            if let Some(dir) = &run.dir {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+        std::mem::forget(runs);
+    }
+}
+
+/// What stands in the captured bytes where `dropped` bytes of the stream were left out.
+fn dropped_marker(dropped: u64) -> String {
+    format!("\n[wasix-harness: {dropped} bytes dropped here]\n")
 }
 
 /// Reads a stream to its end, keeping the first and the last `limit / 2` bytes.
@@ -248,9 +489,7 @@ fn spawn_reader(mut stream: impl Read + Send + 'static, limit: usize) -> JoinHan
             }
         }
         if dropped > 0 {
-            head.extend_from_slice(
-                format!("\n[wasix-harness: {dropped} bytes dropped here]\n").as_bytes(),
-            );
+            head.extend_from_slice(dropped_marker(dropped).as_bytes());
         }
         head.extend(tail);
         Captured { bytes: head, dropped }
@@ -272,6 +511,17 @@ mod tests {
         assert_eq!(captured.dropped, 90);
         assert!(captured.bytes.starts_with(&[0, 1, 2, 3, 4]));
         assert!(captured.bytes.ends_with(&[95, 96, 97, 98, 99]));
+    }
+
+    #[test]
+    fn shrinking_keeps_head_and_tail_and_counts_what_went() {
+        let data: Vec<u8> = (0..200u8).collect();
+        let mut captured = spawn_reader(std::io::Cursor::new(data), 100).join().unwrap();
+        captured.shrink(10);
+        assert!(captured.bytes.starts_with(&[0, 1, 2, 3, 4, b'\n']));
+        assert!(captured.bytes.ends_with(&[195, 196, 197, 198, 199]));
+        assert!(captured.text().contains("[wasix-harness: 190 bytes dropped here]"));
+        assert_eq!(captured.bytes.iter().filter(|&&b| b == b'[').count(), 1);
     }
 
     #[test]
