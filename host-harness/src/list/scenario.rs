@@ -208,10 +208,11 @@ impl Expectation {
             times.push((format!("runtimes.{runtime}.timeout"), diff.timeout));
             times.push((format!("runtimes.{runtime}.within"), diff.within));
         }
-        if let Some(diff) = &exp.foreign {
-            if diff.reason.trim().is_empty() && diff.skip.is_none() {
-                return Err("[foreign] needs a `reason` or a `skip`".into());
-            }
+        if let Some(diff) = &exp.foreign
+            && diff.reason.trim().is_empty()
+            && diff.skip.is_none()
+        {
+            return Err("[foreign] needs a `reason` or a `skip`".into());
         }
         for (key, value) in times {
             if let Some(t) = value

@@ -276,12 +276,20 @@ pub fn differences() -> Vec<Difference> {
         .unwrap_or_default()
 }
 
-/// The declared difference for one case on one runtime, if any.
-pub fn declared_difference(case: &SuiteCase, runtime: &str) -> Option<Difference> {
-    let test = case.module.file_stem()?.to_string_lossy().into_owned();
-    differences()
+/// The declared differences for one case on one runtime: its own entries first, then the
+/// suite-wide ones (`test = "*"`: a runtime bug every test of the suite can run into, matched
+/// only by its evidence).
+pub fn declared_differences(case: &SuiteCase, runtime: &str) -> Vec<Difference> {
+    let Some(test) = case.module.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Difference> = differences()
         .into_iter()
-        .find(|d| d.suite == case.group && d.test == test && d.runtime == runtime)
+        .filter(|d| d.suite == case.group && d.runtime == runtime)
+        .filter(|d| d.test == test || d.test == "*")
+        .collect();
+    found.sort_by_key(|d| d.test == "*");
+    found
 }
 
 /// Every way the run's output fails the spec.

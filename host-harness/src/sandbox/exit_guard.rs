@@ -74,56 +74,6 @@ impl WatchedRuntime {
     }
 }
 
-/// wasmer-wasix 0.704 gives a writable directory preopen the `FD_WRITE` right, and then
-/// refuses (`EISDIR`) to open a directory with the rights it gave: a guest that opens `.` in
-/// a preopen with that preopen's own rights (`fd_fdstat_get`, as the wasi-testsuite's
-/// `open_scratch_directory` does) cannot open its scratch directory. Other runtimes (wasmtime,
-/// the suite's reference) ignore rights. A `path_open` with `O_DIRECTORY` asks for a
-/// directory, which can never be written as a file, so `FD_WRITE` is dropped from its rights
-/// before wasmer sees them; every other call passes unchanged.
-fn open_directories_without_write_right(
-    store: &mut wasmer::StoreMut,
-    imports: &mut wasmer::Imports,
-) {
-    use wasmer::{Extern, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Value};
-    /// `oflags::directory` and `rights::fd_write` of WASI preview 1.
-    const O_DIRECTORY: i32 = 1 << 1;
-    const FD_WRITE: i64 = 1 << 6;
-    for namespace in ["wasi_snapshot_preview1", "wasi_unstable"] {
-        let Some(Extern::Function(original)) = imports.get_export(namespace, "path_open") else {
-            continue;
-        };
-        let ty = original.ty(store);
-        // path_open(fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting, ...)
-        if ty.params().get(4) != Some(&wasmer::Type::I32)
-            || ty.params().get(5) != Some(&wasmer::Type::I64)
-        {
-            continue;
-        }
-        let env = FunctionEnv::new(store, original);
-        let wrapped = Function::new_with_env(
-            store,
-            &env,
-            ty,
-            |mut env: FunctionEnvMut<Function>,
-             args: &[Value]|
-             -> Result<Vec<Value>, RuntimeError> {
-                let mut args = args.to_vec();
-                if let (Some(Value::I32(oflags)), Some(Value::I64(base))) =
-                    (args.get(4), args.get(5))
-                    && oflags & O_DIRECTORY != 0
-                {
-                    args[5] = Value::I64(base & !FD_WRITE);
-                }
-                let (original, mut store) = env.data_and_store_mut();
-                let original = original.clone();
-                original.call(&mut store, &args).map(|results| results.to_vec())
-            },
-        );
-        imports.define(namespace, "path_open", wrapped);
-    }
-}
-
 impl Runtime for WatchedRuntime {
     fn networking(&self) -> &DynVirtualNetworking {
         self.inner.networking()
@@ -159,9 +109,7 @@ impl Runtime for WatchedRuntime {
         store: &mut wasmer::StoreMut,
         imports: &mut wasmer::Imports,
     ) -> anyhow::Result<InstantiationState> {
-        let state = self.inner.prepare_imports(module, store, imports)?;
-        open_directories_without_write_right(store, imports);
-        Ok(state)
+        self.inner.prepare_imports(module, store, imports)
     }
     fn configure_new_instance(
         &self,

@@ -21,7 +21,7 @@
 //! a temporary file and renamed into place, so parallel runs never see half an entry.
 
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -81,6 +81,9 @@ impl ModuleCache {
         hasher.update(bytes);
         hasher.update(engine.deterministic_id().as_bytes());
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+        // The entry format (MAC first): entries of the earlier unauthenticated format have
+        // other names, so they are never read (and never warned about), only left unused.
+        hasher.update(b"mac-sha256-v1");
         let key: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
         let path = self.dir.join(format!("{key}.wasmu"));
         (key, path)
@@ -182,12 +185,15 @@ fn load_or_create_key(path: &Path) -> Result<[u8; KEY_LEN], String> {
     let mut key = [0u8; KEY_LEN];
     if !path.exists() {
         getrandom(&mut key)?;
-        // create_new: two harnesses starting together must not both write; the loser reads.
-        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-            Ok(mut file) => {
-                file.write_all(&key).map_err(io)?;
-                return Ok(key);
-            }
+        // Written whole into a private temporary file, then linked into place: a harness
+        // starting at the same moment sees no key or a whole one, never half of one, and
+        // the first link wins (the loser reads the winner's key below).
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        tmp.write_all(&key).map_err(io)?;
+        match std::fs::hard_link(tmp.path(), path) {
+            Ok(()) => return Ok(key),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(io(e)),
         }
@@ -311,6 +317,19 @@ mod tests {
             0o600,
             "the key is private"
         );
+    }
+
+    #[test]
+    fn harnesses_starting_together_agree_on_one_whole_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("conf/cache.key");
+        let keys: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> =
+                (0..16).map(|_| s.spawn(|| load_or_create_key(&path).unwrap())).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]));
+        assert_eq!(std::fs::read(&path).unwrap(), keys[0]);
     }
 
     #[test]

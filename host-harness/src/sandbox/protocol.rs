@@ -74,7 +74,7 @@ pub struct Request {
     pub log: PathBuf,
     /// The child creates this (empty) file right before the guest starts, after reading,
     /// validating and compiling the module: the watchdog's guest timeout counts from then,
-    /// compilation has its own limit. A child that never creates it is timed as a whole.
+    /// compilation has its own limit (for the runtimes whose runners create it).
     pub started: PathBuf,
 }
 
@@ -90,8 +90,11 @@ impl Exchange {
     pub fn create(spec: &RunSpec) -> Result<Self, HarnessError> {
         let internal =
             |what: &str, e: std::io::Error| HarnessError::Internal(format!("cannot {what}: {e}"));
+        // 0700 explicitly: tempfile creates directories with the umask's mode (0755), and
+        // then anyone could read the guest's report and log.
         let dir = tempfile::Builder::new()
             .prefix("wasix-harness-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .map_err(|e| internal("create a private directory for the run", e))?;
         let request = Request {
@@ -213,6 +216,33 @@ mod tests {
         let request = read_request(&exchange.request_path()).unwrap();
         assert_eq!(request.spec, spec());
         assert_eq!(request.program, "guest.wasm");
+    }
+
+    #[test]
+    fn the_exchange_is_private_and_removed_with_everything_in_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let exchange = Exchange::create(&spec()).unwrap();
+        let dir = exchange.dir_path();
+        // Nobody else can plant a link at the log's or the report's name beforehand.
+        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        let request = read_request(&exchange.request_path()).unwrap();
+        std::fs::write(&request.log, "child diagnostics").unwrap();
+        std::fs::write(&request.started, "").unwrap();
+        assert!(exchange.guest_started());
+        drop(exchange);
+        assert!(!dir.exists(), "a run leaves nothing behind, however it ended");
+    }
+
+    #[test]
+    fn only_marked_log_lines_are_warnings_for_the_user() {
+        let exchange = Exchange::create(&spec()).unwrap();
+        let request = read_request(&exchange.request_path()).unwrap();
+        std::fs::write(
+            &request.log,
+            format!("wasmer noise\n{WARNING_PREFIX}cache entry X failed authentication\n"),
+        )
+        .unwrap();
+        assert_eq!(exchange.warnings(), ["cache entry X failed authentication"]);
     }
 
     #[test]
