@@ -57,7 +57,7 @@ pub use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 /// others the timeout counts from the child's start, as before the file existed, so that a
 /// hang on them is still a hang at `--timeout` and not a compile timeout a minute later. A
 /// runner that learns to create the file joins this list.
-const ANNOUNCES_START: &[Runtime] = &[Runtime::Wasmer];
+const ANNOUNCES_START: &[Runtime] = &[Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43];
 
 /// How often the watchdog looks at the child: its exit, the `started` file, its memory.
 const POLL: Duration = Duration::from_millis(20);
