@@ -1,12 +1,12 @@
 //! Running the selected cases in parallel, each run in its own process, with retries,
-//! fail-fast and slow-case events; [`judge`] decides each result.
+//! fail-fast and slow-case events; `judge.rs` decides each result.
 //!
 //! A case runs on every selected runtime (and, for scenarios, every WASIX build that was
 //! made): each such target gives one [`CaseResult`]. The native and without-crate runs are
 //! made once per case.
 
-pub mod judge;
-pub mod result;
+mod judge;
+mod result;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;

@@ -4,19 +4,21 @@
 //! * [`runtime`]: which runtimes exist and how each one's child is started;
 //! * [`watchdog`]: the parent's side: start the child, capture its output, kill it at the
 //!   timeout;
-//! * [`engine`]: the `wasmer` runtime's child (wasmer 7.4 embedded), with [`exit_guard`],
-//!   [`stdio`], [`memory_limit`], [`module_cache`] and [`adapt`] (import renaming).
+//! * [`engine`]: the `wasmer` runtime's child (wasmer 7.4 embedded), with `exit_guard`,
+//!   `stdio`, `memory_limit`, `module_cache` and `adapt` (import renaming).
 //!
 //! It imports only [`crate::outcome`], [`crate::errors`] and [`crate::text`].
 
-pub mod adapt;
+// Public: what the CLI, the tests, the benchmark and the fuzz targets use. The engine's own
+// parts are private to the sandbox.
+mod adapt;
 pub mod engine;
-pub mod exit_guard;
-pub mod memory_limit;
-pub mod module_cache;
+mod exit_guard;
+mod memory_limit;
+pub(crate) mod module_cache;
 pub mod protocol;
 pub mod runtime;
-pub mod stdio;
+mod stdio;
 pub mod watchdog;
 
 pub use protocol::{MappedDir, RunSpec};
