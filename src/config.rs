@@ -1,4 +1,9 @@
 //! What the hook does once a thread panics.
+//!
+//! Each setting has a builder-style setter and a getter named `get_` + the setter's name, as
+//! `std::process::Command` does (`current_dir` / `get_current_dir`): [`Config::exit_code`] /
+//! [`Config::get_exit_code`], [`Config::run_previous_hook`] / [`Config::get_run_previous_hook`],
+//! [`Config::message_to`] / [`Config::get_message_to`].
 
 use crate::PANIC_EXIT_CODE;
 
@@ -7,7 +12,7 @@ use crate::PANIC_EXIT_CODE;
 /// ```
 /// use wasix_panic_exit::{Config, MessageTarget};
 /// let quiet = Config::new().message_to(MessageTarget::Discard);
-/// assert_eq!(quiet.get_message_target(), MessageTarget::Discard);
+/// assert_eq!(quiet.get_message_to(), MessageTarget::Discard);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -28,8 +33,8 @@ pub enum MessageTarget {
 ///
 /// let config = Config::new();
 /// assert_eq!(config.get_exit_code(), PANIC_EXIT_CODE);
-/// assert!(config.runs_previous_hook());
-/// assert_eq!(config.get_message_target(), MessageTarget::Stderr);
+/// assert!(config.get_run_previous_hook());
+/// assert_eq!(config.get_message_to(), MessageTarget::Stderr);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -66,7 +71,7 @@ impl Config {
     ///
     /// ```
     /// let config = wasix_panic_exit::Config::new().run_previous_hook(false);
-    /// assert!(!config.runs_previous_hook());
+    /// assert!(!config.get_run_previous_hook());
     /// ```
     pub const fn run_previous_hook(mut self, run: bool) -> Self {
         self.run_previous_hook = run;
@@ -78,7 +83,7 @@ impl Config {
     /// ```
     /// use wasix_panic_exit::{Config, MessageTarget};
     /// let config = Config::new().message_to(MessageTarget::Discard);
-    /// assert_eq!(config.get_message_target(), MessageTarget::Discard);
+    /// assert_eq!(config.get_message_to(), MessageTarget::Discard);
     /// ```
     pub const fn message_to(mut self, target: MessageTarget) -> Self {
         self.message = target;
@@ -97,9 +102,9 @@ impl Config {
     /// Whether an earlier hook runs.
     ///
     /// ```
-    /// assert!(wasix_panic_exit::Config::new().runs_previous_hook());
+    /// assert!(wasix_panic_exit::Config::new().get_run_previous_hook());
     /// ```
-    pub const fn runs_previous_hook(&self) -> bool {
+    pub const fn get_run_previous_hook(&self) -> bool {
         self.run_previous_hook
     }
 
@@ -107,9 +112,9 @@ impl Config {
     ///
     /// ```
     /// use wasix_panic_exit::{Config, MessageTarget};
-    /// assert_eq!(Config::new().get_message_target(), MessageTarget::Stderr);
+    /// assert_eq!(Config::new().get_message_to(), MessageTarget::Stderr);
     /// ```
-    pub const fn get_message_target(&self) -> MessageTarget {
+    pub const fn get_message_to(&self) -> MessageTarget {
         self.message
     }
 }

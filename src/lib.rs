@@ -8,10 +8,9 @@
 //! prints and then ends the *whole* process from the panicking thread with status 101.
 //!
 //! ```
-//! fn main() {
-//!     wasix_panic_exit::install();
-//!     // ... the rest of the program: a panic in any thread now exits with 101.
-//! }
+//! // First thing in `main`:
+//! wasix_panic_exit::install();
+//! // ... the rest of the program: a panic in any thread now exits with 101.
 //! ```
 //!
 //! On every target other than WASI everything here keeps std's behaviour ([`install`] does
@@ -32,19 +31,40 @@
 //! The crate also carries the runtime shim (`src/shim.rs`): `clock_gettime`, `nanosleep` and
 //! friends that accept the clock ids Rust's `libc` passes (so `Instant`, `SystemTime` and
 //! `thread::sleep` work), and an `abort` that exits with 134 like native SIGABRT. The project's
-//! `wasix` toolchain links the shim into every guest, whether or not it uses this crate.
-#![cfg_attr(
-    all(target_os = "wasi", not(wasix_panic_exit_bare)),
-    feature(internal_output_capture, ptr_metadata)
-)]
+//! `wasix` toolchain links the shim into every guest, whether or not it uses this crate; built
+//! with any other toolchain (wasmer's own), the crate carries it itself.
 #![warn(missing_docs)]
 
 mod config;
+#[cfg(any(test, all(target_os = "wasi", not(wasix_panic_exit_bare))))]
+mod message;
+mod status;
 pub use config::{Config, MessageTarget};
+pub use status::{ABORT_EXIT_CODE, PANIC_EXIT_CODE};
 
+// The crate's own copy of the runtime shim: left out when the toolchain links the shim into
+// every guest itself (the project's `wasix` toolchain sets `--cfg wasix_shim_linked`), used
+// with any other toolchain (wasmer's own, or ours with `WASIX_TOOLCHAIN_SHIM=0`).
 #[cfg(all(target_os = "wasi", not(wasix_shim_linked), not(wasix_panic_exit_bare)))]
-#[allow(dead_code, missing_docs)]
 mod shim;
+
+/// The timed wait the crate's copy of the shim sleeps in (see `shim.rs`): std's
+/// `park_timeout`, which blocks in `memory.atomic.wait32` with a timeout, as the toolchain's
+/// copy does through the (unstable) intrinsic; an early return is re-armed by the caller.
+#[cfg(all(
+    target_os = "wasi",
+    target_feature = "atomics",
+    not(wasix_shim_linked),
+    not(wasix_panic_exit_bare)
+))]
+fn engine_wait(nanos: u64) {
+    std::thread::park_timeout(std::time::Duration::from_nanos(nanos));
+}
+
+// The toolchain picks the two cfgs above from these variables; reading them here records them
+// in the crate's dep-info, so cargo rebuilds the crate when they change.
+const _: Option<&str> = option_env!("WASIX_TOOLCHAIN_SHIM");
+const _: Option<&str> = option_env!("WASIX_PANIC_EXIT_BARE");
 
 cfg_if::cfg_if! {
     if #[cfg(all(target_os = "wasi", not(wasix_panic_exit_bare)))] {
@@ -55,22 +75,6 @@ cfg_if::cfg_if! {
         use native as imp;
     }
 }
-
-/// Exit status of a process ended by a panic: what native Rust reports when a panic reaches
-/// the top of `main` (or `join().unwrap()` re-panics it there).
-///
-/// ```
-/// assert_eq!(wasix_panic_exit::PANIC_EXIT_CODE, 101);
-/// ```
-pub const PANIC_EXIT_CODE: i32 = 101;
-
-/// Exit status of an aborted process: what a POSIX shell reports for a process killed by
-/// SIGABRT (128 + 6), which is how `std::process::abort` ends a native program.
-///
-/// ```
-/// assert_eq!(wasix_panic_exit::ABORT_EXIT_CODE, 128 + 6);
-/// ```
-pub const ABORT_EXIT_CODE: i32 = 134;
 
 /// Installs the panic hook with the default [`Config`]: any panic, in any thread, prints std's
 /// message and then ends the whole process with [`PANIC_EXIT_CODE`].

@@ -2,14 +2,13 @@
 //!
 //! Why each step is the way it is:
 //!
-//! * **Capture, then one write.** std's default hook writes a message of more than 512 bytes
-//!   in pieces. If another thread ends the process between two pieces, the message is cut. We
-//!   route std's message into a buffer with std's output capture (the mechanism libtest uses)
-//!   and write the buffer with a single `fd_write`: a message is either whole or absent. This
-//!   also puts the message on the real fd 2 when libtest captures the thread's output, since
-//!   the process ends before libtest could print what it captured. A hook the program set
-//!   before installing runs as it is: it may print to stdout or a log, and capturing would
-//!   move that output to stderr.
+//! * **Format, then one write.** std's default hook writes a message of more than 512 bytes in
+//!   pieces, and its `note:` line separately. If another thread ends the process between two
+//!   pieces, the message is cut. The crate builds std's exact text itself (`message.rs`) and
+//!   writes it with a single `fd_write`: a message is either whole or absent. This also puts
+//!   the message on the real fd 2 when libtest captures the thread's output, since the process
+//!   ends before libtest could print what it captured. A hook the program set before
+//!   installing runs as it is: it may print to stdout or a log.
 //! * **First panic exits, later ones wait.** `EXITING` is claimed with one atomic swap. The
 //!   winner exits; every other panicking thread prints its own message (whole) and parks until
 //!   the process is gone. So the process exits exactly once, with the winner's status.
@@ -18,61 +17,109 @@
 //!   then ends the process with WASIX `proc_exit`, which ends every thread, from any thread.
 //! * **No unwinding.** Nothing returns from the hook, so `panic_abort` never traps (the trap is
 //!   what runtimes turn into 127), and no `Drop` runs during a panic.
+//!
+//! # Telling std's default hook from one the program set
+//!
+//! `take_hook` hands back std's default hook or the program's as the same opaque
+//! `Box<dyn Fn>`; std offers no stable way to tell them apart (comparing vtables is documented
+//! as unreliable, and both may be zero-sized). So before `main` runs (a `.init_array`
+//! constructor, which wasm-ld turns into a call from `__wasm_call_ctors`), the crate replaces
+//! std's default hook with a *stand-in* that prints the same message (in one write) and
+//! remembers the stand-in's heap address. At `install`, the hook that `take_hook` returns is
+//! the stand-in exactly when its address is the remembered one: the stand-in is not
+//! zero-sized, so it owns its allocation, and its `Drop` forgets the address before the memory
+//! is freed, so no other live hook can have that address (no ABA). If the constructor never
+//! ran, every earlier hook counts as the program's and runs (std's default then prints,
+//! correctly but possibly in more than one write).
 
 use std::panic::{self, PanicHookInfo};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Once;
 
-use crate::{Config, MessageTarget};
+use crate::{message, Config, MessageTarget};
 
 type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 
-static INSTALLED: std::sync::Once = std::sync::Once::new();
+static INSTALLED: Once = Once::new();
 
 /// Set by the one thread that ends the process (a panic or [`crate::exit`]).
 static EXITING: AtomicBool = AtomicBool::new(false);
 
+/// Address of the live stand-in for std's default hook; 0 when there is none.
+static STAND_IN: AtomicUsize = AtomicUsize::new(0);
+
+#[used]
+#[link_section = ".init_array"]
+static REPLACE_DEFAULT_HOOK: extern "C" fn() = replace_default_hook;
+
+/// Runs before `main`: no program code has set a hook yet, so the hook is std's default.
+extern "C" fn replace_default_hook() {
+    /// Owned by the stand-in; not zero-sized, so the stand-in's box has its own allocation.
+    struct Alive(#[allow(dead_code)] u32);
+    impl Drop for Alive {
+        fn drop(&mut self) {
+            STAND_IN.store(0, Ordering::Release);
+        }
+    }
+    let alive = Alive(1);
+    let stand_in = Box::new(move |info: &PanicHookInfo<'_>| {
+        let _owned = &alive;
+        write_all(2, message::for_panic(info).as_bytes());
+    });
+    let address = data_address(&*stand_in);
+    STAND_IN.store(address, Ordering::Release);
+    panic::set_hook(stand_in);
+}
+
+/// The address of a hook's data (its vtable is not looked at).
+fn data_address<T: ?Sized>(hook: &T) -> usize {
+    hook as *const T as *const () as usize
+}
+
+fn is_stand_in(hook: &Hook) -> bool {
+    let address = data_address(&**hook);
+    address != 0 && address == STAND_IN.load(Ordering::Acquire)
+}
+
 pub(crate) fn install(config: Config) -> bool {
     let mut installed_now = false;
     INSTALLED.call_once(|| {
-        // `take_hook` resets the hook to std's default, so a second call hands us the default
-        // itself: that is what prints the message when there is no earlier hook to run.
         let previous = panic::take_hook();
-        let default = panic::take_hook();
-        // Both are std's boxed `default_hook` (same vtable) when no hook was set before.
-        let previous_is_default = std::ptr::metadata(&*previous as *const _) == std::ptr::metadata(&*default as *const _);
-        let hook = if config.runs_previous_hook() && !previous_is_default {
-            // A user's hook prints where it likes (stdout, a log): run it as it is.
-            MessageHook { hook: previous, capture: false }
+        let message = if config.get_run_previous_hook() && !is_stand_in(&previous) {
+            // A program's hook prints where it likes (stdout, a log): run it as it is.
+            Message::Previous(previous)
         } else {
-            MessageHook { hook: default, capture: true }
+            Message::Std
         };
-        panic::set_hook(Box::new(move |info| on_panic(&config, &hook, info)));
+        panic::set_hook(Box::new(move |info| on_panic(&config, &message, info)));
         installed_now = true;
     });
     installed_now
 }
 
-/// What prints the message: std's default hook (captured and written once) or the hook the
-/// program set before installing (run unchanged).
-struct MessageHook {
-    hook: Hook,
-    capture: bool,
+/// What prints the message: the crate (std's text, one write) or the hook the program set
+/// before installing (run unchanged).
+enum Message {
+    Std,
+    Previous(Hook),
 }
 
-fn on_panic(config: &Config, message: &MessageHook, info: &PanicHookInfo<'_>) -> ! {
+fn on_panic(config: &Config, message: &Message, info: &PanicHookInfo<'_>) -> ! {
     let first;
-    if message.capture {
-        let text = capture_output(|| (message.hook)(info));
-        first = claim_exit();
-        match config.get_message_target() {
-            MessageTarget::Stderr => write_all(2, &text),
-            MessageTarget::Stdout => write_all(1, &text),
-            MessageTarget::Discard => {}
+    match message {
+        Message::Std => {
+            let text = message::for_panic(info);
+            first = claim_exit();
+            match config.get_message_to() {
+                MessageTarget::Stderr => write_all(2, text.as_bytes()),
+                MessageTarget::Stdout => write_all(1, text.as_bytes()),
+                MessageTarget::Discard => {}
+            }
         }
-    } else {
-        (message.hook)(info);
-        first = claim_exit();
+        Message::Previous(hook) => {
+            hook(info);
+            first = claim_exit();
+        }
     }
     if first {
         std::process::exit(config.get_exit_code())
@@ -99,26 +146,13 @@ fn wait_for_exit() -> ! {
     }
 }
 
-/// Runs `f` with this thread's `print!`/`eprint!` output (and std's panic message) going into
-/// a fresh buffer, and returns the buffer. The buffer's lock is ours alone.
-fn capture_output(f: impl FnOnce()) -> Vec<u8> {
-    let sink = Arc::new(Mutex::new(Vec::new()));
-    let Ok(outer) = std::io::try_set_output_capture(Some(Arc::clone(&sink))) else {
-        // Thread-local storage is being torn down: let the hook write directly.
-        f();
-        return Vec::new();
-    };
-    f();
-    let _ = std::io::try_set_output_capture(outer);
-    let mut buffer = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    std::mem::take(&mut *buffer)
-}
-
 /// Writes `bytes` with as few `fd_write` calls as the runtime allows (one, in practice).
 fn write_all(fd: u32, mut bytes: &[u8]) {
     let mut retries = 0;
     while !bytes.is_empty() {
         let iov = [wasi::Ciovec { buf: bytes.as_ptr(), buf_len: bytes.len() }];
+        // SAFETY: `iov` describes `bytes`, which is valid for reads of its length for the
+        // whole call; `fd_write` only reads from it.
         match unsafe { wasi::fd_write(fd, &iov) } {
             Ok(0) => return,
             Ok(n) => bytes = &bytes[n.min(bytes.len())..],

@@ -1,7 +1,7 @@
 //! On native targets the crate must leave std's behaviour exactly as it is.
 #![cfg(not(target_os = "wasi"))]
 
-use wasix_panic_exit::{Config, install, install_with, set_once};
+use wasix_panic_exit::{install, install_with, set_once, Config};
 
 #[test]
 fn installing_changes_nothing_natively() {

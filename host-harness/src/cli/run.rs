@@ -11,7 +11,7 @@ use crate::errors::{self, HarnessError};
 use crate::list::libtest::{self, LibtestArgs};
 use crate::list::{Case, CaseKind, LibtestCase};
 use crate::reporter;
-use crate::runner::{self, RunOptions};
+use crate::runner::{self, RunOptions, SkipReason, Verdict};
 use crate::sandbox::watchdog::{self, DEFAULT_CAPTURE_LIMIT};
 use crate::sandbox::{Invocation, MappedDir, Output, RunSpec, Runtime, Stdin};
 
@@ -127,5 +127,10 @@ fn run_libtest(args: &RunArgs, test_args: &LibtestArgs) -> Result<i32, HarnessEr
     reporter::libtest::start(cases.len());
     let results = runner::execute(&cases, &opts, |event| reporter::libtest::event(&event));
     let ok = reporter::libtest::finish(&results, started.elapsed());
-    Ok(if ok { 0 } else { errors::LIBTEST_FAILED })
+    // cargo-nextest runs one test per process and reads only the status: a #[should_panic]
+    // test that cannot run must not look like a pass there.
+    let nextest = std::env::var_os("NEXTEST_EXECUTION_MODE").is_some();
+    let none_ran = !results.is_empty()
+        && results.iter().all(|r| matches!(r.verdict, Verdict::Skipped(SkipReason::ShouldPanic { .. })));
+    Ok(if ok && !(nextest && none_ran) { 0 } else { errors::LIBTEST_FAILED })
 }

@@ -8,7 +8,8 @@ use crate::runner::{CaseResult, Event, SkipReason, Verdict};
 
 /// Prints `running N tests`.
 pub fn start(count: usize) {
-    println!("\nrunning {count} tests (each in its own instance)");
+    let tests = if count == 1 { "test" } else { "tests" };
+    println!("\nrunning {count} {tests} (each in its own instance)");
 }
 
 /// Prints one line per finished test, libtest style.
