@@ -5,7 +5,7 @@
 //! [`Config::get_exit_code`], [`Config::run_previous_hook`] / [`Config::get_run_previous_hook`],
 //! [`Config::message_to`] / [`Config::get_message_to`].
 
-use crate::PANIC_EXIT_CODE;
+use crate::status::PANIC_EXIT_CODE;
 
 /// Where the panic message is written.
 ///

@@ -1,7 +1,7 @@
 //! Targets other than WASIX: std's behaviour, unchanged. Also used for "bare" builds
 //! (`--cfg wasix_panic_exit_bare`), which record what a runtime does without the crate.
 
-use crate::Config;
+use crate::config::Config;
 
 pub(crate) fn install(_config: Config) -> bool {
     false

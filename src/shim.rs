@@ -49,7 +49,7 @@
 
 use core::ffi::c_int;
 
-use crate::ABORT_EXIT_CODE;
+use crate::status::ABORT_EXIT_CODE;
 
 const EINVAL: c_int = 28; // wasi errno numbering, which wasix-libc keeps
 const TIMER_ABSTIME: c_int = 1;

@@ -1,6 +1,6 @@
 //! The two exit statuses the crate produces, defined once: the crate re-exports them, and the
 //! runtime shim (`shim.rs`, also compiled on its own by `toolchain/shim/`) uses
-//! [`ABORT_EXIT_CODE`] as `crate::ABORT_EXIT_CODE` in both builds.
+//! [`ABORT_EXIT_CODE`] as `crate::status::ABORT_EXIT_CODE` in both builds.
 
 /// Exit status of a process ended by a panic: what native Rust reports when a panic reaches
 /// the top of `main` (or `join().unwrap()` re-panics it there).

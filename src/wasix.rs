@@ -36,7 +36,8 @@ use std::panic::{self, PanicHookInfo};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Once;
 
-use crate::{message, Config, MessageTarget};
+use crate::config::{Config, MessageTarget};
+use crate::message;
 
 type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 

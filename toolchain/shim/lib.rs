@@ -8,7 +8,6 @@
 #[path = "../../src/status.rs"]
 #[allow(dead_code)]
 mod status;
-use status::ABORT_EXIT_CODE;
 
 #[path = "../../src/shim.rs"]
 pub mod shim;
