@@ -131,6 +131,8 @@ fn run_libtest(args: &RunArgs, test_args: &LibtestArgs) -> Result<i32, HarnessEr
     // test that cannot run must not look like a pass there.
     let nextest = std::env::var_os("NEXTEST_EXECUTION_MODE").is_some();
     let none_ran = !results.is_empty()
-        && results.iter().all(|r| matches!(r.verdict, Verdict::Skipped(SkipReason::ShouldPanic { .. })));
+        && results
+            .iter()
+            .all(|r| matches!(r.verdict, Verdict::Skipped(SkipReason::ShouldPanic { .. })));
     Ok(if ok && !(nextest && none_ran) { 0 } else { errors::LIBTEST_FAILED })
 }
