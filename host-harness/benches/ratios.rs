@@ -245,12 +245,10 @@ fn main() {
 
 fn spec(module: &Path, args: &[&str], cache: Option<PathBuf>) -> RunSpec {
     RunSpec {
-        module: module.to_path_buf(),
         args: args.iter().map(|s| s.to_string()).collect(),
-        env: Vec::new(),
-        dirs: Vec::new(),
         cache,
         memory_limit: Some(engine::DEFAULT_MEMORY_LIMIT),
+        ..RunSpec::new(module)
     }
 }
 

@@ -388,9 +388,8 @@ fn a_native_timeout_kills_the_whole_process_group() {
     // A grandchild that keeps the output pipes open: the readers end only if it dies too.
     let inv = Invocation {
         spec: RunSpec {
-            module: "/bin/sh".into(),
             args: vec!["-c".into(), "sleep 60 & sleep 60".into()],
-            ..RunSpec::default()
+            ..RunSpec::new("/bin/sh")
         },
         runtime: Runtime::Wasmer,
         timeout: Duration::from_millis(500),

@@ -20,12 +20,9 @@ fn run(module: &Path, timeout: Duration) -> GuestRun {
     use_harness_binary();
     watchdog::run(&Invocation {
         spec: RunSpec {
-            module: module.to_path_buf(),
-            args: Vec::new(),
-            env: Vec::new(),
-            dirs: Vec::new(),
             cache: Some(repo().join("target/harness-test-cache")),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+            ..RunSpec::new(module)
         },
         runtime: Runtime::Wasmer,
         timeout,

@@ -219,13 +219,12 @@ fn run_module(
 ) -> Result<GuestRun, HarnessError> {
     watchdog::run(&Invocation {
         spec: RunSpec {
-            module: module.to_path_buf(),
             args,
             // libtest accepts -Z flags (for --exclude-should-panic) only with this set.
             env: vec![("RUSTC_BOOTSTRAP".into(), "1".into())],
-            dirs: Vec::new(),
             cache: cache.map(Path::to_path_buf),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+            ..RunSpec::new(module)
         },
         runtime,
         timeout,

@@ -392,12 +392,12 @@ impl RunOptions {
     ) -> Invocation {
         Invocation {
             spec: RunSpec {
-                module: module.to_path_buf(),
                 args,
                 env,
                 dirs,
                 cache: self.cache.clone(),
                 memory_limit: Some(self.memory_limit),
+                ..RunSpec::new(module)
             },
             runtime,
             timeout: self.default_timeout,
