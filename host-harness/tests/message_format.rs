@@ -12,6 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::{repo, toolchain};
+
 const MAIN: &str = r#"fn main() {
     wasix_panic_exit::install();
     match std::env::args().nth(1).unwrap_or_default().as_str() {
@@ -27,14 +30,6 @@ const MAIN: &str = r#"fn main() {
     }
 }
 "#;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
-}
-
-fn toolchain() -> String {
-    std::env::var("WASIX_TEST_TOOLCHAIN").unwrap_or_else(|_| "wasix".into())
-}
 
 fn scrubbed(program: &str) -> Command {
     let mut cmd = Command::new(program);

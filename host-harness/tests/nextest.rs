@@ -7,8 +7,11 @@
 //! Binary-only: a fixture crate in a temp dir, cargo-nextest, and the harness binary as the
 //! runner. `WASIX_TEST_TOOLCHAIN` names another rustup toolchain to test instead of `wasix`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
+
+mod common;
+use common::{repo, text, toolchain};
 
 const LIB: &str = r#"pub fn add(a: u32, b: u32) -> u32 {
     a + b
@@ -43,14 +46,6 @@ mod tests {
     fn ignored() {}
 }
 "#;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
-}
-
-fn toolchain() -> String {
-    std::env::var("WASIX_TEST_TOOLCHAIN").unwrap_or_else(|_| "wasix".into())
-}
 
 fn fixture() -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix("wasix-nextest-").tempdir().unwrap();
@@ -103,15 +98,6 @@ fn cargo(dir: &Path, target_dir: &Path) -> Command {
         .env("CARGO_TARGET_DIR", target_dir)
         .env("WASIX_HARNESS_CACHE", repo().join("target").join("harness-test-cache"));
     cmd
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

@@ -7,16 +7,11 @@
 //! Binary-only: cargo and the harness binary. `WASIX_TEST_TOOLCHAIN` names another rustup
 //! toolchain to write into the crate's `rust-toolchain.toml` instead of `wasix`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
-}
-
-fn toolchain() -> String {
-    std::env::var("WASIX_TEST_TOOLCHAIN").unwrap_or_else(|_| "wasix".into())
-}
+mod common;
+use common::{repo, text, toolchain};
 
 fn outside_crate() -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix("wasix-outside-").tempdir().unwrap();
@@ -89,15 +84,6 @@ fn cargo(dir: &Path) -> Command {
         .env("CARGO_TARGET_DIR", repo().join("target").join("harness-test-guests"))
         .env("WASIX_HARNESS_CACHE", repo().join("target").join("harness-test-cache"));
     cmd
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

@@ -8,8 +8,11 @@
 //! runner, checked by what cargo prints and returns. `WASIX_TEST_TOOLCHAIN` names another rustup
 //! toolchain to test instead of `wasix`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
+
+mod common;
+use common::{repo, text, toolchain};
 
 const LIB: &str = r#"pub fn add(a: u32, b: u32) -> u32 {
     a + b
@@ -32,14 +35,6 @@ mod tests {
     fn ignored() {}
 }
 "#;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
-}
-
-fn toolchain() -> String {
-    std::env::var("WASIX_TEST_TOOLCHAIN").unwrap_or_else(|_| "wasix".into())
-}
 
 /// A crate in a temp dir with `profiles` appended to its Cargo.toml, the crate as a
 /// dependency and the harness binary as the runner.
@@ -91,15 +86,6 @@ fn cargo(dir: &Path) -> Command {
         .env("CARGO_TARGET_DIR", repo().join("target").join("harness-test-guests"))
         .env("WASIX_HARNESS_CACHE", repo().join("target").join("harness-test-cache"));
     cmd
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// `cargo test [--release] --target wasm32-wasmer-wasi` runs all three tests, each in its own

@@ -75,3 +75,18 @@ pub fn wat_module(text: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&path, wat::parse_str(text).expect("valid wat")).expect("write module");
     (dir, path)
 }
+
+/// The rustup toolchain the tests build guests with (`WASIX_TEST_TOOLCHAIN`, else `wasix`).
+pub fn toolchain() -> String {
+    std::env::var("WASIX_TEST_TOOLCHAIN").unwrap_or_else(|_| "wasix".into())
+}
+
+/// A command's status and both streams, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
