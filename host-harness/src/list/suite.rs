@@ -264,16 +264,19 @@ fn default_runtime() -> String {
     "wasmer".into()
 }
 
-/// Every declared difference.
-pub fn differences() -> Vec<Difference> {
+/// Every declared difference, parsed once per process (every suite case asks).
+pub fn differences() -> &'static [Difference] {
     #[derive(Deserialize)]
     struct File {
         difference: Vec<Difference>,
     }
+    static PARSED: std::sync::OnceLock<Vec<Difference>> = std::sync::OnceLock::new();
     // Compiled in and checked by a unit test, so it cannot fail at run time.
-    toml::from_str::<File>(include_str!("wasi_testsuite_differences.toml"))
-        .map(|f| f.difference)
-        .unwrap_or_default()
+    PARSED.get_or_init(|| {
+        toml::from_str::<File>(include_str!("wasi_testsuite_differences.toml"))
+            .map(|f| f.difference)
+            .unwrap_or_default()
+    })
 }
 
 /// The declared differences for one case on one runtime: its own entries first, then the
@@ -284,9 +287,10 @@ pub fn declared_differences(case: &SuiteCase, runtime: &str) -> Vec<Difference> 
         return Vec::new();
     };
     let mut found: Vec<Difference> = differences()
-        .into_iter()
+        .iter()
         .filter(|d| d.suite == case.group && d.runtime == runtime)
         .filter(|d| d.test == test || d.test == "*")
+        .cloned()
         .collect();
     found.sort_by_key(|d| d.test == "*");
     found
