@@ -85,9 +85,23 @@ fn cargo_test_through_the_runner_reports_like_libtest() {
     );
 }
 
-/// The fixture's test binary as committed (built by the project's toolchain).
+/// The fixture's libtest binary, built once per test binary by the project's toolchain. Its
+/// file name carries a hash of the checkout's path and toolchain, so it is asked of cargo,
+/// never written down.
 fn fixture_wasm() -> std::path::PathBuf {
-    fixture().join("target/wasm32-wasmer-wasi/release/deps/libtest_demo-833fdfedf1d85a3d.wasm")
+    use wasix_harness::list::build::{Targets, Variant, build_targets};
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let binaries =
+                build_targets(&fixture(), Variant::Wasix, Targets::Tests, &build_options())
+                    .unwrap_or_else(|e| panic!("building the libtest fixture failed: {e}"));
+            match binaries.as_slice() {
+                [one] => one.executable.clone(),
+                other => panic!("the libtest fixture should have one test binary: {other:?}"),
+            }
+        })
+        .clone()
 }
 
 #[test]
