@@ -29,6 +29,8 @@
 //!                               # (required) names the bug and the program that shows it
 //! [runtimes."wasmer-4.3"]
 //! skip = "needs X, which wasmer 4.3 lacks"  # not run there: a declared skip
+//! may_also = "hang"             # besides the scenario's own ending (checked in full), the
+//!                               # runtime's race may end it this way (`reason` says which)
 //!
 //! [foreign]                     # the same, for the build with the crate's own shim instead of
 //! skip = "why"                  # the toolchain's (`test --foreign`)
@@ -138,6 +140,9 @@ pub struct Expectation {
     pub runtimes: BTreeMap<String, RuntimeDifference>,
     /// A declared difference of the foreign build (the crate's own shim, not the toolchain's).
     pub foreign: Option<RuntimeDifference>,
+    /// Set from a runtime's `may_also`, never from the scenario's own table.
+    #[serde(skip)]
+    pub may_also: Option<Expected>,
 }
 
 /// What one runtime does instead of the expectation, because of its own bug, or why the
@@ -151,6 +156,9 @@ pub struct RuntimeDifference {
     pub stdout_equals: Option<String>,
     pub timeout: Option<f64>,
     pub within: Option<f64>,
+    /// A second way the run may end there, from a race in the runtime: the scenario's own
+    /// ending is still checked in full; this one only by its kind.
+    pub may_also: Option<Expected>,
     /// The runtime's bug, and how it was shown.
     #[serde(default)]
     pub reason: String,
@@ -260,6 +268,7 @@ impl Expectation {
         }
         exp.timeout = diff.timeout.or(exp.timeout);
         exp.within = diff.within.or(exp.within);
+        exp.may_also = diff.may_also.clone();
         OnRuntime::Run { expectation: Box::new(exp), declared: Some(diff.reason.clone()) }
     }
 
@@ -276,6 +285,9 @@ impl Expectation {
 
     /// Every way the run fails this expectation; empty when it meets it.
     pub fn check(&self, outcome: &Outcome, stdout: &str, stderr: &str) -> Vec<String> {
+        if self.may_also.as_ref().is_some_and(|alt| alt.matches(outcome)) {
+            return Vec::new();
+        }
         let mut problems = Vec::new();
         if !self.expect.matches(outcome) {
             let detail = outcome.explanation().map(|e| format!(" ({e})")).unwrap_or_default();
@@ -369,5 +381,26 @@ mod tests {
         let hang = Expected::Named(NamedOutcome::Hang);
         assert!(hang.matches(&Outcome::TimedOut { after_ms: 1 }));
         assert!(!hang.matches(&Outcome::Exited { code: 0 }));
+    }
+
+    #[test]
+    fn may_also_accepts_the_race_s_ending_and_still_checks_the_scenario_s_own() {
+        let exp = Expectation::parse(
+            "expect = 101\nstderr_contains = [\"boom\"]\n\
+             [runtimes.\"wasmer-4.3\"]\nmay_also = \"hang\"\nreason = \"lost wake-up\"\n",
+        )
+        .unwrap();
+        let OnRuntime::Run { expectation, .. } = exp.on_runtime("wasmer-4.3") else {
+            panic!("not a skip")
+        };
+        assert!(expectation.check(&Outcome::TimedOut { after_ms: 1 }, "", "").is_empty());
+        assert!(expectation.check(&Outcome::Exited { code: 101 }, "", "boom").is_empty());
+        // The scenario's own ending keeps its output checks; any other ending still fails.
+        assert_eq!(expectation.check(&Outcome::Exited { code: 101 }, "", "").len(), 1);
+        assert!(!expectation.check(&Outcome::Exited { code: 0 }, "", "boom").is_empty());
+        // Only that runtime gets the alternative, and no scenario may declare one for itself.
+        let OnRuntime::Run { expectation, .. } = exp.on_runtime("wasmer") else { panic!() };
+        assert!(!expectation.check(&Outcome::TimedOut { after_ms: 1 }, "", "").is_empty());
+        assert!(Expectation::parse("may_also = \"hang\"").is_err());
     }
 }

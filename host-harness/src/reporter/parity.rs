@@ -76,9 +76,10 @@ pub fn render(results: &[CaseResult]) -> String {
                         (Verdict::Skipped(reason), _) => {
                             cell("skipped", "skipped".into(), reason.to_string())
                         }
-                        // "any": the run's own outcome varies, so the table shows that it does.
-                        (_, Some(reason)) if r.expected == "any" => {
-                            cell("varies", "varies".into(), reason.clone())
+                        // The run's own outcome varies, so the table shows what may happen.
+                        (_, Some(reason)) if r.outcome_varies.is_some() => {
+                            let shown = r.outcome_varies.clone().unwrap_or_default();
+                            cell("varies", shown, reason.clone())
                         }
                         (_, Some(reason)) => cell("runtime bug", cell_of(&r.run), reason.clone()),
                         _ => cell_of(&r.run),

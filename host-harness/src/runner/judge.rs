@@ -6,7 +6,7 @@ use std::path::Path;
 use super::result::{CaseResult, RunOptions, SkipReason, Target, TestVerdict, Verdict};
 use crate::list::build::Variant;
 use crate::list::libtest::{self, RunIgnored};
-use crate::list::scenario::{Expectation, NativeParity, OnRuntime};
+use crate::list::scenario::{Expectation, Expected, NamedOutcome, NativeParity, OnRuntime};
 use crate::list::suite::SuiteCase;
 use crate::list::{Case, CaseKind, LibtestCase, Scenario};
 use crate::outcome::Outcome;
@@ -130,7 +130,15 @@ fn judge_scenario(
             return;
         }
     };
-    result.expected = exp.expect.to_string();
+    result.expected = match &exp.may_also {
+        Some(alt) => format!("{} or {alt}", exp.expect),
+        None => exp.expect.to_string(),
+    };
+    result.outcome_varies = match (&exp.expect, &exp.may_also) {
+        (Expected::Named(NamedOutcome::Any), _) => Some("varies".into()),
+        (_, Some(_)) => Some(result.expected.clone()),
+        _ => None,
+    };
     result.bare_expected = s.expectation.bare.clone();
     let Some(exe) = s.builds.get(&target.build) else {
         result.problems.push(format!("no {} build", target.build.label()));

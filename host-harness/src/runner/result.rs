@@ -114,6 +114,9 @@ pub struct CaseResult {
     pub native_difference: Option<String>,
     /// A declared bug of this runtime that changes the expected outcome, with its reason.
     pub runtime_difference: Option<String>,
+    /// When that bug makes the outcome vary from run to run: what tables show instead of the
+    /// run's own outcome ("varies", "exit 101 or hang"), so they stay the same between runs.
+    pub outcome_varies: Option<String>,
     /// It failed first and passed on a retry.
     pub flaky: bool,
     /// It took longer than its expectation's `within` (reported, not a failure).
@@ -141,6 +144,7 @@ impl CaseResult {
             problems: Vec::new(),
             native_difference: None,
             runtime_difference: None,
+            outcome_varies: None,
             flaky: false,
             late: false,
             attempts: 0,
