@@ -72,16 +72,17 @@ pub fn render(results: &[CaseResult]) -> String {
                         ));
                         format!("{got} [{}]", declared.len())
                     };
-                    match (&r.verdict, &r.runtime_difference) {
-                        (Verdict::Skipped(reason), _) => {
+                    match (&r.verdict, &r.runtime_difference, &r.outcome_varies) {
+                        (Verdict::Skipped(reason), _, _) => {
                             cell("skipped", "skipped".into(), reason.to_string())
                         }
                         // The run's own outcome varies, so the table shows what may happen.
-                        (_, Some(reason)) if r.outcome_varies.is_some() => {
-                            let shown = r.outcome_varies.clone().unwrap_or_default();
-                            cell("varies", shown, reason.clone())
+                        (_, Some(reason), Some(shown)) => {
+                            cell("varies", shown.clone(), reason.clone())
                         }
-                        (_, Some(reason)) => cell("runtime bug", cell_of(&r.run), reason.clone()),
+                        (_, Some(reason), None) => {
+                            cell("runtime bug", cell_of(&r.run), reason.clone())
+                        }
                         _ => cell_of(&r.run),
                     }
                 }

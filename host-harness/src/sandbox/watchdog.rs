@@ -53,12 +53,6 @@ pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 
-/// The runtimes whose child creates the request's `started` file (see the protocol). For the
-/// others the timeout counts from the child's start, as before the file existed, so that a
-/// hang on them is still a hang at `--timeout` and not a compile timeout a minute later. A
-/// runner that learns to create the file joins this list.
-const ANNOUNCES_START: &[Runtime] = &[Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43];
-
 /// How often the watchdog looks at the child: its exit, the `started` file, its memory.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -129,7 +123,8 @@ pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
     cmd.arg(exchange.request_path());
     let limits = Limits {
         timeout: inv.timeout,
-        compile_timeout: ANNOUNCES_START.contains(&inv.runtime).then_some(inv.compile_timeout),
+        // Every runtime's child creates `started` (the protocol requires it).
+        compile_timeout: Some(inv.compile_timeout),
         memory_budget: inv.spec.memory_limit.map(|m| m.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
     };
     let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(&exchange))?;
