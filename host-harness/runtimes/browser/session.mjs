@@ -1,0 +1,264 @@
+// One browser serving many runs.
+//
+// Every run gets a page of its own, with its own @wasmer/sdk instance, and the page is
+// discarded when the run ends: no run sees another's files, output or state, and nothing one
+// run breaks (a guest thread still spinning after its process ended holds one of the sdk's
+// pooled workers, and was seen to make the next run on that instance hang) is used again.
+// What makes this cheap is that the next run's page is opened, its sdk loaded and its worker
+// pool started (page/driver.mjs runs a warm-up module of its own) while the current run runs.
+//
+// session.run(request, io) starts one run and returns { done, writeStdin, endStdin, cancel }:
+//   request: { args, env, files: [{path, bytes}], module (Uint8Array) }
+//   io: { started(), stdout(bytes), stderr(bytes) }
+//   done: a promise of the outcome, in the sandbox protocol's forms (../PROTOCOL.md).
+// Runs are served one at a time: start the next when `done` has resolved.
+import { launch } from "./launch.mjs";
+import { Server } from "./server.mjs";
+
+const TRAP_TEXT = /RuntimeError|call stack|too much recursion|out of bounds|unreachable/i;
+// How long a context may take to close before the browser is considered stuck.
+const CLOSE_LIMIT_MS = 5000;
+
+function oneLine(s) {
+  return String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 500);
+}
+
+// The one line of a trap, from a rejected wait()'s message ("command execution failed:
+// RuntimeError: js: memory access out of bounds", ...).
+export function trapMessage(text) {
+  const line = String(text ?? "").split("\n").find((l) => TRAP_TEXT.test(l)) ?? String(text ?? "");
+  const m = /(?:RuntimeError|InternalError|RangeError): (?:js: )?(.*)/.exec(line);
+  return oneLine(m ? m[1] : line);
+}
+
+// One page and its socket: an sdk instance that serves runs.
+class Instance {
+  constructor(session) {
+    this.session = session;
+    this.log = session.log;
+    this.runs = 0;
+    this.socket = null;
+    this.context = null;
+    this.current = null; // the run being served: { id, onMessage, onTrap, onGone }
+    this.gone = null; // why the page can no longer serve
+    let ready, failed;
+    this.ready = new Promise((res, rej) => ((ready = res), (failed = rej)));
+    this.ready.catch(() => {});
+    const { token, url } = session.server.addRun({
+      onTrap: (rec) => {
+        this.log(`trap recorded by a worker: ${JSON.stringify(rec)}`);
+        this.current?.onTrap(rec);
+      },
+      onSocket: (ws) => {
+        this.socket = ws;
+        ws.on("message", (data, isBinary) => {
+          if (!isBinary) {
+            let msg;
+            try {
+              msg = JSON.parse(data.toString());
+            } catch {
+              return;
+            }
+            if (msg.type === "ready") return ready();
+            if (msg.type === "failed" && msg.id === undefined) {
+              failed(new Error(`the page cannot start the sdk: ${msg.message}`));
+              return this.lost(`the page cannot start the sdk: ${msg.message}`);
+            }
+            if (this.current && msg.id === this.current.id) this.current.onMessage(msg);
+          } else this.current?.onOutput(new Uint8Array(data));
+        });
+        ws.on("close", () => this.lost(`the ${session.kind} page went away`));
+      },
+    });
+    this.token = token;
+    (async () => {
+      // A page of the default context: it shares nothing with other pages that a guest can
+      // reach (the sdk has no storage with `cache: false`; a guest sees only its sandbox), and
+      // it shares the HTTP cache, so the sdk's compiled code is not made again for every page.
+      const page = await session.handle.browser.newPage();
+      this.context = page;
+      page.on("console", (m) => this.log(`page console.${m.type()}: ${oneLine(m.text())}`));
+      page.on("pageerror", (e) => this.log(`page error: ${oneLine(e?.message ?? e)}`));
+      page.on("error", (e) => this.lost(`the ${session.kind} page crashed: ${oneLine(e?.message ?? e)}`));
+      await page.goto(url, { waitUntil: "domcontentloaded" });
+    })().catch((e) => {
+      failed(e);
+      this.lost(`cannot open a ${session.kind} page: ${oneLine(e?.message ?? e)}`);
+    });
+  }
+
+  lost(why) {
+    if (this.gone) return;
+    this.gone = why;
+    this.current?.onGone(why);
+    this.discard();
+  }
+
+  // Closes the page (and with it its workers and their memory).
+  discard() {
+    this.gone ??= "discarded";
+    if (this.discarding) return this.discarding;
+    this.session.server.removeRun(this.token);
+    try {
+      this.socket?.terminate();
+    } catch {}
+    this.discarding = (async () => {
+      const ctx = this.context;
+      if (!ctx) return;
+      this.context = null;
+      const closing = ctx.close().then(() => true, (e) => {
+        this.log(`closing a page failed: ${e.message}`);
+        return false;
+      });
+      const ok = await Promise.race([closing, new Promise((r) => setTimeout(() => r(false), CLOSE_LIMIT_MS))]);
+      if (!ok) this.session.broken ??= "a page could not be closed";
+    })();
+    return this.discarding;
+  }
+}
+
+export class BrowserSession {
+  static async start(kind, { log = () => {} } = {}) {
+    const server = await new Server({ log }).listen();
+    let handle;
+    try {
+      handle = await launch(kind, { log });
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+    return new BrowserSession(kind, server, handle, log);
+  }
+
+  constructor(kind, server, handle, log) {
+    this.kind = kind;
+    this.server = server;
+    this.handle = handle;
+    this.log = log;
+    this.broken = null;
+    this.runs = 0;
+    this.instance = null;
+  }
+
+  get version() {
+    return this.handle.version;
+  }
+
+  // Opens the page the next run will use, if there is none.
+  prepare() {
+    if (!this.instance || this.instance.gone) this.instance = new Instance(this);
+    return this.instance;
+  }
+
+  async close() {
+    await this.instance?.discard();
+    this.server.close();
+    await this.handle.close();
+  }
+
+  run(request, io) {
+    const id = ++this.runs;
+    const log = (m) => this.log(`run ${id}: ${m}`);
+    const instance = this.prepare();
+    // This page is this run's alone; the next run's starts loading now.
+    this.instance = null;
+    if (!this.broken) this.prepare();
+    let settle;
+    const done = new Promise((r) => (settle = r));
+    let outcome = null;
+    let trap = null;
+    let stdinQueue = [];
+    let stdinEnded = false;
+
+    const finish = (result) => {
+      if (outcome) return;
+      outcome = result;
+      log(`outcome ${JSON.stringify(result)}`);
+      if (instance.current?.id === id) instance.current = null;
+      instance.discard();
+      settle(result);
+    };
+    const send = (data) => {
+      try {
+        instance.socket?.send(data);
+      } catch (e) {
+        log(`send failed: ${e.message}`);
+      }
+    };
+
+    instance.current = {
+      id,
+      onTrap: (rec) => (trap ??= oneLine(rec.message)),
+      onOutput: (bytes) => {
+        if (outcome) return;
+        if (bytes[0] === 1) io.stdout(bytes.subarray(1));
+        else if (bytes[0] === 2) io.stderr(bytes.subarray(1));
+      },
+      onGone: (why) => finish({ kind: "crashed", message: `${why} before the guest ended` }),
+      onMessage: (msg) => {
+        switch (msg.type) {
+          case "started":
+            io.started();
+            break;
+          case "exit":
+            if (msg.reason !== "exited" && msg.reason !== undefined)
+              finish({ kind: "crashed", message: `the sdk ended the guest: ${msg.reason} (status ${msg.code})` });
+            else if (trap) finish({ kind: "trapped", message: trap });
+            else finish({ kind: "exited", code: msg.code });
+            break;
+          case "rejected":
+            log(`wait() rejected: ${msg.message}`);
+            if (trap) finish({ kind: "trapped", message: trap });
+            else if (TRAP_TEXT.test(msg.message)) finish({ kind: "trapped", message: trapMessage(msg.message) });
+            else finish({ kind: "crashed", message: `the sdk failed while running the guest: ${oneLine(msg.message)}` });
+            break;
+          case "failed":
+            if (msg.stage === "package" || msg.stage === "spawn")
+              finish({ kind: "not_started", status: 69, message: `the sdk in ${this.kind} cannot ${msg.stage === "package" ? "load" : "run"} the module: ${msg.message}` });
+            else finish({ kind: "crashed", message: `the page failed (${msg.stage}): ${msg.message}` });
+            break;
+        }
+      },
+    };
+
+    let sent = false;
+    instance.ready.then(() => {
+      if (outcome) return;
+      instance.runs++;
+      const files = request.files ?? [];
+      send(JSON.stringify({
+        type: "run",
+        id,
+        args: request.args ?? [],
+        env: request.env ?? [],
+        files: files.map((f) => ({ path: f.path, size: f.bytes.length })),
+        module_size: request.module.length,
+      }));
+      send(request.module);
+      for (const f of files) send(f.bytes);
+      sent = true;
+      for (const chunk of stdinQueue) send(chunk);
+      stdinQueue = null;
+      if (stdinEnded) send(JSON.stringify({ type: "stdin_end" }));
+    }, (e) => finish({ kind: "crashed", message: oneLine(e?.message ?? e) }));
+
+    return {
+      done,
+      writeStdin(bytes) {
+        if (outcome) return;
+        if (sent) send(bytes);
+        else stdinQueue.push(bytes);
+      },
+      endStdin() {
+        if (stdinEnded) return;
+        stdinEnded = true;
+        if (sent && !outcome) send(JSON.stringify({ type: "stdin_end" }));
+      },
+      // Ends the run now (its guest hangs): its page and workers are discarded.
+      async cancel(reason = "cancelled") {
+        finish({ kind: "crashed", message: reason });
+        await instance.discard();
+      },
+    };
+  }
+}
