@@ -14,8 +14,9 @@
 //     reported `unsupported`.
 //   * dirs: the sdk cannot map a host directory into the guest (its sandbox filesystem API only
 //     reaches `/workspace`). Instead each host directory's files are COPIED into the package
-//     (`packages.create({files})`, canonical absolute guest paths, symlinks followed), which the
-//     sdk mounts under a writable in-memory overlay. The guest sees the files and can write
+//     (`packages.create({files})`, canonical absolute guest paths), which the sdk mounts under a
+//     writable in-memory overlay. Symlinks are followed only while they stay inside the mapped
+//     directory, as wasmer's host filesystem resolves them (see collectDir). The guest sees the files and can write
 //     there, but its writes never reach the host directory. The sdk has no way to create an
 //     EMPTY directory (package files are files only), so a mapped directory that is empty or
 //     holds an empty subdirectory is reported `unsupported` (the harness's scratch dirs are
@@ -118,19 +119,66 @@ function checkModule(bytes) {
 }
 
 // Copies a host directory's contents into a sandbox-files map at the guest path (the sdk has no
-// host mounts; see the header).
+// host mounts; see the header), seeing what wasmer's host filesystem lets a guest see there:
+//   * a symlink is followed only when its real path stays inside the mapped directory (wasmer
+//     resolves links inside the guest's namespace, so one that leads out gives ENOENT); one that
+//     leads out, dangles, or points at a directory being copied (a loop) is left out;
+//   * FIFOs, sockets and devices are left out (a copy cannot be one), and so is an entry that
+//     cannot be read;
+//   * at most `budget.left` bytes in all (the sdk holds every file in memory).
 // Returns the guest path of an empty directory (which the sdk cannot create), or null.
-function collectDir(hostDir, guestDir, files) {
-  const entries = fs.readdirSync(hostDir, { withFileTypes: true });
+function collectDir(root, hostDir, guestDir, files, budget, ancestors = new Set()) {
+  ancestors.add(hostDir);
+  let entries;
+  try {
+    entries = fs.readdirSync(hostDir, { withFileTypes: true });
+  } catch (e) {
+    log(`left out ${hostDir}: ${e.message}`);
+    ancestors.delete(hostDir);
+    return null;
+  }
   if (entries.length === 0) return guestDir;
-  for (const ent of entries) {
-    const h = path.join(hostDir, ent.name);
-    const g = path.posix.join(guestDir, ent.name);
-    const st = fs.statSync(h);
-    if (st.isDirectory()) {
-      const empty = collectDir(h, g, files);
-      if (empty) return empty;
-    } else if (st.isFile()) files[g] = new Uint8Array(fs.readFileSync(h));
+  try {
+    for (const ent of entries) {
+      let h = path.join(hostDir, ent.name);
+      const g = path.posix.join(guestDir, ent.name);
+      let st = fs.lstatSync(h);
+      if (st.isSymbolicLink()) {
+        let real;
+        try {
+          real = fs.realpathSync(h);
+        } catch (e) {
+          log(`left out the dangling symlink ${h}`);
+          continue;
+        }
+        if (real !== root && !real.startsWith(root + path.sep)) {
+          log(`left out the symlink ${h}: it leads out of ${root}`);
+          continue;
+        }
+        h = real;
+        st = fs.statSync(h);
+      }
+      if (st.isDirectory()) {
+        if (ancestors.has(h)) {
+          log(`left out ${path.join(hostDir, ent.name)}: a link back to a directory being copied`);
+          continue;
+        }
+        const empty = collectDir(root, h, g, files, budget, ancestors);
+        if (empty) return empty;
+      } else if (st.isFile()) {
+        budget.left -= st.size;
+        if (budget.left < 0) throw new RangeError(`more than ${budget.total} bytes of files`);
+        try {
+          files[g] = new Uint8Array(fs.readFileSync(h));
+        } catch (e) {
+          log(`left out ${h}: ${e.message}`);
+        }
+      } else {
+        log(`left out ${h}: not a regular file or directory`);
+      }
+    }
+  } finally {
+    ancestors.delete(hostDir);
   }
   return null;
 }
@@ -235,12 +283,16 @@ async function main() {
     });
 
   const files = {};
+  // The copies live in memory, so they count against the run's memory budget.
+  const total = request.memory_limit ?? GIB;
+  const budget = { total, left: total };
   for (const d of request.dirs ?? []) {
     let empty;
     try {
       const guest = path.posix.normalize(d.guest);
       if (!guest.startsWith("/") || guest === "/") throw new Error(`guest path ${d.guest} must be an absolute path below /`);
-      empty = collectDir(d.host, guest, files);
+      const root = fs.realpathSync(d.host);
+      empty = collectDir(root, root, guest, files, budget);
     } catch (e) {
       finish({ kind: "unsupported", message: `not supported on sdk: cannot copy ${d.host} into the sandbox (${oneLine(e.message)})` });
     }
