@@ -13,7 +13,7 @@
 //! ROOT/d/inside.txt          "INSIDE"
 //! ROOT/d/sub/file            "SUB"
 //! ROOT/d/{leak_abs, leak_rel, outdir, zero, alias, alias_abs, hard, fifo}
-//! ROOT/t/                    TMPDIR of the harness itself, mapped as /t (forging probes)
+//! ROOT/t/keep                TMPDIR of the harness itself, mapped as /t (forging probes)
 //! ```
 //!
 //! The table of what every runtime did is printed before the first assertion, so that
@@ -71,6 +71,8 @@ fn tree() -> tempfile::TempDir {
     std::fs::write(outside.join("shared"), "SHARED-INODE").unwrap();
     std::fs::write(d.join("inside.txt"), "INSIDE").unwrap();
     std::fs::write(d.join("sub/file"), "SUB").unwrap();
+    // Not empty: the sdk copies a mapped directory, and cannot make an empty one.
+    std::fs::write(r.join("t/keep"), "").unwrap();
     let link =
         |target: &Path, name: &str| std::os::unix::fs::symlink(target, d.join(name)).unwrap();
     link(&outside.join("secret"), "leak_abs");
@@ -205,6 +207,13 @@ const PROBES: &[Probe] = &[
         ops: &["link", "/d/../outside/secret", "/d/made", ";", "read", "/d/made"],
         tmp_mapped: false,
         expect: REFUSED,
+        differs: &[],
+    },
+    Probe {
+        name: "guest forges its verdict through a mapped TMPDIR",
+        ops: &["forge", "/t", ";", "exit", "1"],
+        tmp_mapped: true,
+        expect: Expect { status: 1, shows: Some("forged 0") },
         differs: &[],
     },
 ];

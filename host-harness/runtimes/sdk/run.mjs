@@ -1,11 +1,12 @@
-// wasix-harness runner for @wasmer/sdk (Node): `node run.mjs REQUEST.json`.
+// wasix-harness runner for @wasmer/sdk (Node): `node run.mjs`, started by the harness with the
+// sandbox protocol's two descriptors (../PROTOCOL.md, version 2; ../js/protocol.mjs).
 //
-// Implements ../PROTOCOL.md (version 1): reads the request, runs the module once on the sdk,
-// streams the guest's stdout/stderr to this process's stdout/stderr as they arrive, feeds this
-// process's stdin to the guest, writes exactly one report (tmp file + link(), first writer wins)
-// and then ends this Node process at once, without waiting for the sdk's guest workers.
+// Reads the run and the module's bytes, runs the module once on the sdk, streams the guest's
+// stdout/stderr to this process's stdout/stderr as they arrive, feeds this process's stdin to
+// the guest, sends `started` and exactly one outcome, and then ends this Node process at once,
+// without waiting for the sdk's guest workers.
 //
-// Nothing of the runner's own goes to stdout/stderr: diagnostics go to the request's `log` file.
+// Nothing of the runner's own goes to stdout/stderr: diagnostics go to the protocol's log.
 // Time belongs to the parent: no sdk timeout is set (the parent kills our process group).
 //
 // What the sdk cannot do, and what this runner does instead:
@@ -27,66 +28,30 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 
-const argv = process.argv.slice(2);
-let request = null;
-let reported = false;
+import * as protocol from "./protocol.mjs";
+
+let channel = null;
 
 function log(msg) {
-  if (!request || typeof request.log !== "string") return;
-  try {
-    fs.appendFileSync(request.log, `${new Date().toISOString()} sdk-runner: ${msg}\n`);
-  } catch {
-    // nowhere else to say it: stdout/stderr belong to the guest
-  }
+  protocol.log(`sdk-runner: ${msg}`);
 }
 
 function oneLine(s) {
   return String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 500);
 }
 
-// Write `obj` to request.report: tmp file in the same directory, then link() (not rename);
-// if the report exists already another writer was first and this one is dropped.
-function writeReport(obj) {
-  if (reported) return;
-  reported = true;
-  const target = request.report;
-  const tmp = path.join(
-    path.dirname(target),
-    `.report-sdk-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`,
-  );
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(obj) + "\n", { mode: 0o600 });
-    try {
-      fs.linkSync(tmp, target);
-      log(`report: ${JSON.stringify(obj)}`);
-    } catch (e) {
-      if (e.code === "EEXIST") log(`report exists already; dropped ${JSON.stringify(obj)}`);
-      else log(`cannot link report: ${e.message}`);
-    }
-  } catch (e) {
-    log(`cannot write report: ${e.message}`);
-  } finally {
-    try { fs.unlinkSync(tmp); } catch {}
+// Send the outcome and end this process at once: the guest's workers are not waited for.
+function finish(report) {
+  if (channel) {
+    channel.outcome(report);
+    log(`outcome: ${JSON.stringify(report)}`);
   }
-}
-
-// Report and end this process at once: the guest's workers are not waited for.
-function finish(obj) {
-  writeReport(obj);
-  if (trapFile) try { fs.unlinkSync(trapFile); } catch {}
-  const status =
-    obj.kind === "exited" ? obj.code & 0xff
-    : obj.kind === "not_started" ? obj.status
-    : obj.kind === "trapped" ? 132
-    : obj.kind === "unsupported" ? 77
-    : 70;
-  process.exit(status);
+  process.exit(protocol.exitStatus(report));
 }
 
 function crashed(msg) {
   log(`crashed: ${msg}`);
-  if (request && typeof request.report === "string") finish({ kind: "crashed", message: oneLine(msg) });
-  process.exit(70);
+  finish({ kind: "crashed", message: oneLine(msg) });
 }
 
 process.on("uncaughtException", (e) => crashed(`uncaught exception: ${e?.stack ?? e}`));
@@ -98,22 +63,22 @@ process.on("unhandledRejection", (e) => crashed(`unhandled rejection: ${e?.stack
 const KNOWN_IMPORT_MODULES = new Set(["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi"]);
 
 function checkModule(bytes) {
-  if (bytes.length === 0) return { status: 65, message: "not a WebAssembly module: the file is empty" };
+  if (bytes.length === 0) return { status: protocol.status.INVALID_MODULE, message: "not a WebAssembly module: the file is empty" };
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d)
-    return { status: 65, message: "not a WebAssembly module: no \\0asm header" };
+    return { status: protocol.status.INVALID_MODULE, message: "not a WebAssembly module: no \\0asm header" };
   let mod;
   try {
     mod = new WebAssembly.Module(bytes);
   } catch (e) {
-    return { status: 65, message: `not a valid WebAssembly module: ${oneLine(e.message)}` };
+    return { status: protocol.status.INVALID_MODULE, message: `not a valid WebAssembly module: ${oneLine(e.message)}` };
   }
   const exports = WebAssembly.Module.exports(mod);
   if (!exports.some((e) => e.name === "_start" && e.kind === "function"))
-    return { status: 69, message: "the module exports no `_start` function: not a WASI command" };
+    return { status: protocol.status.UNAVAILABLE, message: "the module exports no `_start` function: not a WASI command" };
   for (const imp of WebAssembly.Module.imports(mod)) {
     if (imp.module === "env" && imp.kind === "memory") continue;
     if (!KNOWN_IMPORT_MODULES.has(imp.module))
-      return { status: 69, message: `the module imports \`${imp.module}.${imp.name}\`, which no runtime provides` };
+      return { status: protocol.status.UNAVAILABLE, message: `the module imports \`${imp.module}.${imp.name}\`, which no runtime provides` };
   }
   return null;
 }
@@ -193,9 +158,9 @@ function collectDir(root, hostDir, guestDir, files, budget, ancestors = new Set(
 //    thread that failed with a runtime error), `reason` "exited", and nothing on stderr: the same
 //    as a guest's own exit(129).
 // To tell the second from a real exit(129), every sdk worker runs worker-shim.mjs first, which
-// records any WebAssembly.RuntimeError (or V8 stack-overflow RangeError) that leaves a guest
-// entry point into a per-run trap file. A run whose guest ended while that file holds a trap is
-// `trapped`, with that trap's message.
+// records the first WebAssembly.RuntimeError (or V8 stack-overflow RangeError) that leaves a
+// guest entry point into a buffer shared with this thread (protocol.TrapRecord). A run whose
+// guest ended while that buffer holds a trap is `trapped`, with that trap's message.
 const TRAP_MESSAGE = /(?:RuntimeError: )?(?:js: )?(.*)/;
 
 function trapMessage(text) {
@@ -204,25 +169,13 @@ function trapMessage(text) {
   return oneLine(m ? m[1] : TRAP_MESSAGE.exec(line)[1]);
 }
 
-let trapFile = null;
+const traps = new protocol.TrapRecord();
 
 function recordedTrap() {
-  if (!trapFile) return null;
-  let text;
-  try {
-    text = fs.readFileSync(trapFile, "utf8");
-  } catch {
-    return null;
-  }
-  const first = text.split("\n").find((l) => l.trim());
-  if (!first) return null;
-  try {
-    const rec = JSON.parse(first);
-    log(`guest trap recorded by a worker: ${first}`);
-    return oneLine(rec.message);
-  } catch {
-    return "trap";
-  }
+  const message = traps.read();
+  if (message === null) return null;
+  log(`guest trap recorded by a worker: ${message}`);
+  return oneLine(message);
 }
 
 // Every Worker the sdk starts (node:worker_threads, imported by the sdk) runs worker-shim.mjs
@@ -239,7 +192,7 @@ function installWorkerHooks() {
         ...options,
         stdout: true,
         stderr: true,
-        workerData: { __wasixHarness: { trapFile, workerUrl: String(url) } },
+        workerData: { __wasixHarness: { trapBuffer: traps.buffer, workerUrl: String(url) } },
       });
       for (const s of [this.stdout, this.stderr])
         s.on("data", (d) => log(`sdk worker: ${oneLine(d.toString())}`));
@@ -252,41 +205,34 @@ function installWorkerHooks() {
 }
 
 async function main() {
-  if (argv.length !== 1) {
+  if (process.argv.length > 2) {
     process.exit(2);
   }
+  let run, bytes;
   try {
-    request = JSON.parse(fs.readFileSync(argv[0], "utf8"));
+    ({ run, module: bytes, channel } = protocol.connect());
   } catch (e) {
-    // no report path known: crash without a report (the parent says "crashed")
-    process.exit(70);
+    // no channel: crash without an outcome (the parent says "crashed", with this log line)
+    log(`cannot read the run: ${e?.message ?? e}`);
+    process.exit(protocol.status.INTERNAL);
   }
-  if (request.protocol !== 1) crashed(`unknown protocol version ${request.protocol}`);
-  log(`request: ${JSON.stringify({ module: request.module, args: request.args, memory_limit: request.memory_limit, dirs: request.dirs })}`);
-
-  // --- the module -----------------------------------------------------------------------------
-  let bytes;
-  try {
-    bytes = new Uint8Array(fs.readFileSync(request.module));
-  } catch (e) {
-    finish({ kind: "not_started", status: 66, message: `cannot read ${request.module}: ${oneLine(e.message)}` });
-  }
+  log(`run: ${JSON.stringify({ module: run.module, args: run.args, memory_limit: run.memory_limit, dirs: run.dirs })}`);
   const bad = checkModule(bytes);
   if (bad) finish({ kind: "not_started", ...bad });
 
   // --- what the sdk cannot do -----------------------------------------------------------------
   const GIB = 1073741824;
-  if (request.memory_limit != null && request.memory_limit < GIB)
+  if (run.memory_limit != null && run.memory_limit < GIB)
     finish({
       kind: "unsupported",
-      message: `not supported on sdk: a memory limit below 1 GiB (${request.memory_limit} bytes requested)`,
+      message: `not supported on sdk: a memory limit below 1 GiB (${run.memory_limit} bytes requested)`,
     });
 
   const files = {};
   // The copies live in memory, so they count against the run's memory budget.
-  const total = request.memory_limit ?? GIB;
+  const total = run.memory_limit ?? GIB;
   const budget = { total, left: total };
-  for (const d of request.dirs ?? []) {
+  for (const d of run.dirs ?? []) {
     let empty;
     try {
       const guest = path.posix.normalize(d.guest);
@@ -304,7 +250,6 @@ async function main() {
   }
 
   // --- the sdk ---------------------------------------------------------------------------------
-  trapFile = path.join(path.dirname(request.report), `.sdk-traps-${process.pid}.jsonl`);
   installWorkerHooks();
   const { Wasmer } = await import("@wasmer/sdk/node");
   const wasmer = new Wasmer({ cache: false });
@@ -314,9 +259,9 @@ async function main() {
     pkg = await wasmer.packages.create({ modules: { main: bytes }, commands: { main: { module: "main" } }, files });
   } catch (e) {
     log(`package load failed: ${e?.stack ?? e}`);
-    finish({ kind: "not_started", status: 69, message: `the sdk cannot load the module: ${oneLine(e?.message ?? e)}` });
+    finish({ kind: "not_started", status: protocol.status.UNAVAILABLE, message: `the sdk cannot load the module: ${oneLine(e?.message ?? e)}` });
   }
-  const env = Object.fromEntries(request.env ?? []);
+  const env = Object.fromEntries(run.env ?? []);
   let sandbox;
   try {
     sandbox = await wasmer.sandboxes.create({ packages: [pkg], env, network: { mode: "disabled" } });
@@ -328,25 +273,19 @@ async function main() {
   // `started` (PROTOCOL.md): the module is read, validated and compiled (the sdk compiles it in
   // packages.create), and the guest's first instruction is next. From here the parent's guest
   // timeout runs.
-  if (typeof request.started === "string") {
-    try {
-      fs.closeSync(fs.openSync(request.started, "w"));
-    } catch (e) {
-      log(`cannot create ${request.started}: ${e.message}`);
-    }
-  }
+  channel.started();
 
   let proc;
   try {
     // no timeoutMs: the parent owns the clock. Streams are piped, so no output limit applies.
-    proc = await sandbox.command(pkg, request.args ?? [], { env }).spawn({
+    proc = await sandbox.command(pkg, run.args ?? [], { env }).spawn({
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
     });
   } catch (e) {
     log(`spawn failed: ${e?.stack ?? e}`);
-    finish({ kind: "not_started", status: 69, message: `the sdk cannot run the module: ${oneLine(e?.message ?? e)}` });
+    finish({ kind: "not_started", status: protocol.status.UNAVAILABLE, message: `the sdk cannot run the module: ${oneLine(e?.message ?? e)}` });
   }
   log(`spawned pid ${proc.id}`);
 

@@ -1,6 +1,8 @@
 //! Running one module in a child process under the watchdog, on any runtime.
 //!
-//! * [`protocol`]: the one parent/child protocol (a request in, an outcome out);
+//! * [`spec`]: what one run is (module, arguments, environment, directories, limits);
+//! * [`channel`]: the parent's end of the one parent/child protocol (`wasix-sandbox-protocol`:
+//!   a request in, `started` and an outcome out, over inherited sockets);
 //! * [`runtime`]: which runtimes exist and how each one's child is started;
 //! * [`watchdog`]: the parent's side: start the child, capture its output, kill it at the
 //!   timeout;
@@ -12,15 +14,16 @@
 // Public: what the CLI, the tests, the benchmark and the fuzz targets use. The engine's own
 // parts are private to the sandbox.
 mod adapt;
+mod channel;
 pub mod engine;
 mod exit_guard;
 mod memory_limit;
 pub(crate) mod module_cache;
-pub mod protocol;
 pub mod runtime;
+pub mod spec;
 mod stdio;
 pub mod watchdog;
 
-pub use protocol::{MappedDir, RunSpec};
 pub use runtime::{Runtime, set_child_binary};
+pub use spec::{MappedDir, RunSpec};
 pub use watchdog::{Captured, GuestRun, Invocation, Output, Stdin};

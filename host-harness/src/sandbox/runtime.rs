@@ -4,8 +4,8 @@
 //! and the one-line errors are the same whichever runs the guest; only the command that
 //! starts the child differs:
 //!
-//! * `wasmer`: wasmer 7.4 embedded in this binary (`wasix-harness __sandbox REQUEST`);
-//! * `sdk`: `@wasmer/sdk` in Node (`node run.mjs REQUEST`), the runtime of WASIX programs in
+//! * `wasmer`: wasmer 7.4 embedded in this binary (`wasix-harness __sandbox`);
+//! * `sdk`: `@wasmer/sdk` in Node (`node run.mjs`), the runtime of WASIX programs in
 //!   browsers and Node; its runner script and pinned npm package are installed by
 //!   `scripts/provision` (`host-harness/runtimes/sdk/`);
 //! * `wasmer-4.3`: wasmer 4.3 embedded in its own small binary (two wasmer majors cannot
@@ -57,8 +57,8 @@ impl Runtime {
         }
     }
 
-    /// The command that starts this runtime's child, without the request argument. Fails
-    /// with one line naming what is missing when the runtime is not installed.
+    /// The command that starts this runtime's child (the request goes over the protocol's
+    /// channel). Fails with one line naming what is missing when the runtime is not installed.
     pub fn child_command(self) -> Result<Command, HarnessError> {
         match self {
             Runtime::Wasmer => {
@@ -73,7 +73,8 @@ impl Runtime {
                     .map(PathBuf::from)
                     .unwrap_or_else(|| "node".into());
                 let mut cmd = Command::new(node);
-                cmd.arg(script);
+                // Node's own warnings would land on the guest's stderr.
+                cmd.arg("--no-warnings").arg(script);
                 Ok(cmd)
             }
             Runtime::Wasmer43 => {

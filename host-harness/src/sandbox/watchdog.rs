@@ -14,8 +14,13 @@ use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::protocol::{Exchange, RunSpec};
+use std::sync::Arc;
+
+use wasix_sandbox_protocol::{Report, ToChild};
+
+use super::channel::{Channel, Event, Live};
 use super::runtime::Runtime;
+use super::spec::RunSpec;
 use crate::errors::HarnessError;
 use crate::outcome::Outcome;
 
@@ -53,7 +58,7 @@ pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 
-/// How often the watchdog looks at the child: its exit, the `started` file, its memory.
+/// How often the watchdog looks at the child: its exit, its messages, its memory.
 const POLL: Duration = Duration::from_millis(20);
 
 /// One run to make: what, on which runtime, for how long, with which stdio.
@@ -115,24 +120,63 @@ pub struct GuestRun {
     pub peak_memory: u64,
 }
 
+impl GuestRun {
+    /// A run that ended before any process started (its module was refused).
+    pub fn not_run(outcome: Outcome) -> Self {
+        GuestRun {
+            outcome,
+            duration: Duration::ZERO,
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            warnings: Vec::new(),
+            peak_memory: 0,
+        }
+    }
+}
+
 /// Runs the invocation to its end: the guest exits, traps, fails to start, or is killed at
 /// the timeout. Errors only when the child process cannot be started at all.
 pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
-    let exchange = Exchange::create(&inv.spec)?;
+    // Read here, once, and handed to the child: what the parent checked is what runs, and a
+    // FIFO or a device never reaches a runtime.
+    let module = match crate::input::read_regular(&inv.spec.module, crate::input::MAX_MODULE) {
+        Ok(bytes) => Arc::<[u8]>::from(bytes),
+        Err(e) => {
+            let e = HarnessError::NoInput {
+                path: inv.spec.module.display().to_string(),
+                reason: e.to_string(),
+            };
+            return Ok(GuestRun::not_run(Outcome::not_started(&e)));
+        }
+    };
+    let channel = Channel::new()?;
     let mut cmd = inv.runtime.child_command()?;
-    cmd.arg(exchange.request_path());
+    channel.pass_to(&mut cmd);
+    let request = ToChild::Run {
+        protocol: wasix_sandbox_protocol::VERSION,
+        run: inv.spec.to_run(0),
+        payload: module.len() as u64,
+    };
     let limits = Limits {
         timeout: inv.timeout,
-        // Every runtime's child creates `started` (the protocol requires it).
+        // Every runtime's child says when the guest starts (the protocol requires it).
         compile_timeout: Some(inv.compile_timeout),
         memory_budget: inv.spec.memory_limit.map(|m| m.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
     };
-    let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(&exchange))?;
+    let talk = Talk { channel, request, module };
+    let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(talk))?;
     let outcome = match run.ended {
-        Ended::Status(status) => exchange.outcome(|| match status.signal() {
-            Some(sig) => format!("killed by signal {sig}"),
-            None => format!("exited with {} before reporting", status.code().unwrap_or(-1)),
-        }),
+        Ended::Status(status) => match run.report {
+            Some(report) => Outcome::from(report),
+            None => {
+                let how = match status.signal() {
+                    Some(sig) => format!("killed by signal {sig}"),
+                    None => format!("exited with {} before reporting", status.code().unwrap_or(-1)),
+                };
+                let message = if run.log.is_empty() { how } else { format!("{how}: {}", run.log) };
+                Outcome::Crashed { message }
+            }
+        },
         Ended::TimedOut => Outcome::timed_out(inv.timeout),
         Ended::CompileTimedOut(after) => {
             Outcome::CompileTimedOut { after_ms: after.as_millis() as u64 }
@@ -145,9 +189,16 @@ pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
         duration: run.duration,
         stdout: run.stdout,
         stderr: run.stderr,
-        warnings: exchange.warnings(),
+        warnings: run.warnings,
         peak_memory: run.peak_memory,
     })
+}
+
+/// What the parent says to a runtime's child, and the channel it says it on.
+struct Talk {
+    channel: Channel,
+    request: ToChild,
+    module: Arc<[u8]>,
 }
 
 /// Runs a native build of a guest the same way, for comparison. A process killed by a signal
@@ -208,6 +259,10 @@ struct Supervised {
     stdout: Captured,
     stderr: Captured,
     peak_memory: u64,
+    /// The child's first outcome, its warnings, and the last line of its log.
+    report: Option<Report>,
+    warnings: Vec<String>,
+    log: String,
 }
 
 struct Limits {
@@ -223,7 +278,7 @@ fn supervise(
     stdin: &Stdin,
     output: Output,
     limits: &Limits,
-    exchange: Option<&Exchange>,
+    talk: Option<Talk>,
 ) -> Result<Supervised, HarnessError> {
     cmd.stdin(match stdin {
         Stdin::Null => Stdio::null(),
@@ -252,12 +307,24 @@ fn supervise(
 
     let started = Instant::now();
     // Registered before it can exist, so a SIGINT between spawn and here still finds it.
-    let live = live::register(exchange.map(Exchange::dir_path));
+    let registered = live::register();
     let mut child = cmd
         .spawn()
         .map_err(|e| HarnessError::Internal(format!("cannot start the guest's process: {e}")))?;
     let group = child.id() as libc::pid_t;
-    live.set_group(group);
+    registered.set_group(group);
+    let channel: Option<Live> = talk.map(|t| t.channel.start(t.request, t.module));
+    let mut report: Option<Report> = None;
+    let mut warnings = Vec::new();
+    let mut hear = |event: Event, started_at: &mut Option<Instant>| match event {
+        Event::Started => {
+            started_at.get_or_insert_with(Instant::now);
+        }
+        Event::Warning(message) => warnings.push(crate::text::one_line(&message)),
+        Event::Outcome(outcome) => {
+            report.get_or_insert(outcome);
+        }
+    };
     let stdout_reader = child.stdout.take().map(|s| spawn_reader(s, limit));
     let stderr_reader = child.stderr.take().map(|s| spawn_reader(s, limit));
     // Held open until the guest is gone; dropped at the end of this function.
@@ -294,7 +361,7 @@ fn supervise(
             }
         }
         let now = Instant::now();
-        if guest_started.is_none() && exchange.is_none_or(Exchange::guest_started) {
+        if channel.is_none() && guest_started.is_none() {
             guest_started = Some(now);
         }
         let over_time = match (guest_started, limits.compile_timeout) {
@@ -317,19 +384,37 @@ fn supervise(
             let _ = child.wait();
             break Ended::OverBudget { budget, used };
         }
-        std::thread::sleep(nap);
+        match &channel {
+            Some(live) => {
+                if let Some(event) = live.next(nap) {
+                    hear(event, &mut guest_started);
+                }
+            }
+            None => std::thread::sleep(nap),
+        }
         nap = (nap * 2).min(POLL);
     };
     let duration = started.elapsed();
     // Whatever the child left behind in its group goes too, so the pipes close.
     kill_group();
-    live.done();
+    registered.done();
+    let mut log = String::new();
+    if let Some(live) = channel {
+        let (rest, last_line) = live.close();
+        for event in rest {
+            hear(event, &mut guest_started);
+        }
+        log = last_line;
+    }
     Ok(Supervised {
         ended,
         duration,
         stdout: join_reader(stdout_reader),
         stderr: join_reader(stderr_reader),
         peak_memory,
+        report,
+        warnings,
+        log,
     })
 }
 
@@ -392,16 +477,14 @@ fn members(group: libc::pid_t) -> Vec<String> {
 }
 
 /// The runs in progress, so that a SIGINT or SIGTERM of the harness can kill their process
-/// groups and remove their private directories before it exits (see `cli::signals`).
+/// groups before it exits (see `cli::signals`).
 pub mod live {
     use std::collections::HashMap;
-    use std::path::PathBuf;
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     struct Run {
         group: Option<libc::pid_t>,
-        dir: Option<PathBuf>,
     }
 
     static RUNS: Mutex<Option<HashMap<u64, Run>>> = Mutex::new(None);
@@ -410,10 +493,10 @@ pub mod live {
     /// A registered run; unregistered by [`Handle::done`] or when dropped.
     pub struct Handle(u64);
 
-    pub(super) fn register(dir: Option<PathBuf>) -> Handle {
+    pub(super) fn register() -> Handle {
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-        runs.get_or_insert_with(HashMap::new).insert(id, Run { group: None, dir });
+        runs.get_or_insert_with(HashMap::new).insert(id, Run { group: None });
         Handle(id)
     }
 
@@ -437,19 +520,14 @@ pub mod live {
         }
     }
 
-    /// Kills every live run's process group and removes its private directory. The lock is
-    /// kept, so no new run can start before the process exits.
+    /// Kills every live run's process group. The lock is kept, so no new run can start before
+    /// the process exits.
     pub fn abandon_all() {
         let runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
         for run in runs.iter().flat_map(|r| r.values()) {
             if let Some(group) = run.group {
                 // SAFETY: kill(2) on a process group this harness started.
                 unsafe { libc::kill(-group, libc::SIGKILL) };
-            }
-        }
-        for run in runs.iter().flat_map(|r| r.values()) {
-            if let Some(dir) = &run.dir {
-                let _ = std::fs::remove_dir_all(dir);
             }
         }
         std::mem::forget(runs);
