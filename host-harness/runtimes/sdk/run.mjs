@@ -57,32 +57,6 @@ function crashed(msg) {
 process.on("uncaughtException", (e) => crashed(`uncaught exception: ${e?.stack ?? e}`));
 process.on("unhandledRejection", (e) => crashed(`unhandled rejection: ${e?.stack ?? e}`));
 
-// ---------------------------------------------------------------------------------------------
-// Which imports the sdk (wasmer-wasix 0.704 inside) provides, by module namespace. A module that
-// imports anything else (e.g. `env.foo` other than its memory) cannot start: 69.
-const KNOWN_IMPORT_MODULES = new Set(["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi"]);
-
-function checkModule(bytes) {
-  if (bytes.length === 0) return { status: protocol.status.INVALID_MODULE, message: "not a WebAssembly module: the file is empty" };
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d)
-    return { status: protocol.status.INVALID_MODULE, message: "not a WebAssembly module: no \\0asm header" };
-  let mod;
-  try {
-    mod = new WebAssembly.Module(bytes);
-  } catch (e) {
-    return { status: protocol.status.INVALID_MODULE, message: `not a valid WebAssembly module: ${oneLine(e.message)}` };
-  }
-  const exports = WebAssembly.Module.exports(mod);
-  if (!exports.some((e) => e.name === "_start" && e.kind === "function"))
-    return { status: protocol.status.UNAVAILABLE, message: "the module exports no `_start` function: not a WASI command" };
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    if (imp.module === "env" && imp.kind === "memory") continue;
-    if (!KNOWN_IMPORT_MODULES.has(imp.module))
-      return { status: protocol.status.UNAVAILABLE, message: `the module imports \`${imp.module}.${imp.name}\`, which no runtime provides` };
-  }
-  return null;
-}
-
 // Copies a host directory's contents into a sandbox-files map at the guest path (the sdk has no
 // host mounts; see the header), seeing what wasmer's host filesystem lets a guest see there:
 //   * a symlink is followed only when its real path stays inside the mapped directory (wasmer
@@ -217,8 +191,8 @@ async function main() {
     process.exit(protocol.status.INTERNAL);
   }
   log(`run: ${JSON.stringify({ module: run.module, args: run.args, memory_limit: run.memory_limit, dirs: run.dirs })}`);
-  const bad = checkModule(bytes);
-  if (bad) finish({ kind: "not_started", ...bad });
+  // The module was checked by the harness before this process started (PROTOCOL.md): valid,
+  // a `_start`, a memory, imports the sdk provides, features this runtime can load.
 
   // --- what the sdk cannot do -----------------------------------------------------------------
   const GIB = 1073741824;

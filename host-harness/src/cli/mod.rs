@@ -83,7 +83,7 @@ mod tests {
         let cli = Cli::try_parse_from(["wasix-harness", "run", "m.wasm", "--exact", "t"]).unwrap();
         let Command::Run(args) = cli.command else { panic!("not run") };
         assert_eq!(args.args, ["--exact", "t"]);
-        assert_eq!(args.sandbox.timeout, Duration::from_secs(10));
+        assert_eq!(args.sandbox.timeout.0, Duration::from_secs(10));
         assert_eq!(args.runtime, Runtime::Wasmer);
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Error;
 use wasix_sandbox_protocol::{Channel, Report, Run};
-use wasmer::{Engine, ExternType, Module};
+use wasmer::{Engine, Module};
 use wasmer_types::ModuleHash;
 use wasmer_wasix::runners::MappedDirectory;
 use wasmer_wasix::runners::wasi::{PackageOrHash, RuntimeOrEngine, WasiRunner};
@@ -22,9 +22,6 @@ use super::module_cache::{ModuleCache, Warn};
 use super::runtime::Runtime;
 use super::stdio::HostOutput;
 use crate::errors::HarnessError;
-
-/// The default cap on a guest's linear memory: what wasm32-wasmer-wasi modules declare.
-pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
 /// Where the guest's stdout and stderr go (the engine's caller decides; by default wasmer's
 /// own stdio of this process), what ends this process if wasmer does not finish a requested
@@ -99,9 +96,9 @@ fn not_started(e: &HarnessError) -> Report {
     Report::NotStarted { status: e.status(), message: e.to_string() }
 }
 
-/// Validates and compiles module bytes; `shown` names them in errors. Any input gives a
-/// module or a one-line error, never a panic (this is what the `module_load` fuzz target
-/// checks).
+/// Compiles module bytes (checked by the parent: `module_check`), or loads them from the
+/// cache; `shown` names them in errors. Any input gives a module or a one-line error, never a
+/// panic (the `module_load` fuzz target checks this).
 pub fn load_module_bytes(
     engine: &Engine,
     bytes: &[u8],
@@ -109,26 +106,15 @@ pub fn load_module_bytes(
     cache: Option<&ModuleCache>,
 ) -> Result<(Module, ModuleHash), HarnessError> {
     let invalid = |reason: String| HarnessError::InvalidModule { path: shown.to_string(), reason };
-    if bytes.is_empty() {
-        return Err(invalid("the file is empty".into()));
-    }
-    if !bytes.starts_with(b"\0asm") {
-        return Err(invalid("it does not start with the wasm magic bytes \\0asm".into()));
-    }
-    // wasi-threads modules import their shared memory under a name of their own; wasmer
-    // provides it only as `env.memory`. (Here, so the module_load fuzz target covers it.)
-    let renamed = super::adapt::rename_memory_import(bytes);
-    let bytes = renamed.as_deref().unwrap_or(bytes);
     let hash = ModuleHash::new(bytes);
-    let module = match cache.and_then(|c| c.load(engine, bytes)) {
-        Some(module) => module,
-        None => {
-            // wasmer 7.4's translator panics on some types it does not support (found by the
-            // module_load fuzz target: `nullexnref` in a function signature); that is an
-            // invalid module for us, not a crash.
-            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Module::new(engine, bytes)
-            }))
+    if let Some(module) = cache.and_then(|c| c.load(engine, bytes)) {
+        return Ok((module, hash));
+    }
+    // wasmer 7.4's translator panics on some types it does not support (found by the
+    // module_load fuzz target: `nullexnref` in a function signature); that is an invalid
+    // module for us, not a crash.
+    let compiled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, bytes)))
             .map_err(|panic| {
                 let what = panic
                     .downcast_ref::<String>()
@@ -137,14 +123,10 @@ pub fn load_module_bytes(
                     .unwrap_or("a panic in the compiler");
                 invalid(format!("wasmer cannot compile it: {}", crate::text::one_line(what)))
             })?;
-            let module = compiled.map_err(|e| invalid(crate::text::one_line(&e.to_string())))?;
-            if let Some(cache) = cache {
-                cache.store(engine, bytes, &module);
-            }
-            module
-        }
-    };
-    check_runnable(&module).map_err(|reason| not_runnable(shown, reason))?;
+    let module = compiled.map_err(|e| invalid(crate::text::one_line(&e.to_string())))?;
+    if let Some(cache) = cache {
+        cache.store(engine, bytes, &module);
+    }
     Ok((module, hash))
 }
 
@@ -154,34 +136,6 @@ fn not_runnable(path: &str, reason: String) -> HarnessError {
         runtime: Runtime::Wasmer.describe(),
         reason,
     }
-}
-
-/// Import namespaces that wasmer-wasix provides.
-const KNOWN_IMPORT_MODULES: &[&str] =
-    &["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi", "env"];
-
-fn check_runnable(module: &Module) -> Result<(), String> {
-    let has_start =
-        module.exports().any(|e| e.name() == "_start" && matches!(e.ty(), ExternType::Function(_)));
-    if !has_start {
-        return Err("it exports no `_start` function (a library or reactor, not a command?)".into());
-    }
-    if let Some(import) = module.imports().find(|i| !KNOWN_IMPORT_MODULES.contains(&i.module())) {
-        return Err(format!(
-            "it imports `{}.{}`, which no WASI or WASIX runtime provides",
-            // Names are arbitrary bytes: escaped, so the error stays one readable line.
-            import.module().escape_debug(),
-            import.name().escape_debug()
-        ));
-    }
-    let has_memory = module.exports().any(|e| matches!(e.ty(), ExternType::Memory(_)))
-        || module.imports().any(|i| matches!(i.ty(), ExternType::Memory(_)));
-    if !has_memory {
-        return Err(
-            "it has no memory (exported or imported), which every WASI program needs".into()
-        );
-    }
-    Ok(())
 }
 
 /// The engine every run uses: Cranelift, wasmer's default compiler, with the memory cap.

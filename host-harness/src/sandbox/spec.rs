@@ -1,10 +1,16 @@
-//! What to run: one module once, with its arguments, environment, directories, cache and
-//! memory cap, on any runtime.
+//! What one run is: a module with its arguments, environment, directories, cache and memory
+//! cap ([`RunSpec`]), and how long it may take and what its standard streams are
+//! ([`Invocation`]). Only the run policy makes them (`policy.rs`): every field can be read
+//! anywhere, and set only there.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything needed to run one module once, on any runtime.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+// A private field, not `#[non_exhaustive]`: that would still let the rest of this crate build
+// one, and only the policy may.
+#[allow(clippy::manual_non_exhaustive)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunSpec {
     pub module: PathBuf,
     /// argv[1..]; argv[0] is the module's file name.
@@ -15,8 +21,10 @@ pub struct RunSpec {
     pub dirs: Vec<MappedDir>,
     /// Compiled-module cache; `None` compiles every time.
     pub cache: Option<PathBuf>,
-    /// Upper bound on the guest's linear memory, in bytes; `None` keeps the module's own.
-    pub memory_limit: Option<u64>,
+    /// Upper bound on each linear memory of the guest, in bytes.
+    pub memory_limit: u64,
+    /// Made by the run policy only.
+    pub(super) _policy: (),
 }
 
 /// A host directory the guest sees at `guest`.
@@ -26,15 +34,45 @@ pub struct MappedDir {
     pub guest: String,
 }
 
-impl RunSpec {
-    /// A run of `module` with no arguments, environment, directories or cache and the
-    /// module's own memory maximum. Callers set what differs with struct update syntax
-    /// (`RunSpec { args, ..RunSpec::new(module) }`), so a new field needs a change here and
-    /// in the CLI only.
-    pub fn new(module: impl Into<PathBuf>) -> Self {
-        RunSpec { module: module.into(), ..Default::default() }
-    }
+/// What the guest's standard input is.
+#[derive(Clone, Debug, Default)]
+pub enum Stdin {
+    /// `/dev/null`: reads see end of file at once.
+    #[default]
+    Null,
+    /// The harness's own stdin (`wasix-harness run`).
+    Inherit,
+    /// These bytes, then end of file.
+    Bytes(Vec<u8>),
+    /// A pipe that stays open and empty until the guest ends: reads block.
+    HeldOpen,
+}
 
+/// Where the guest's stdout and stderr go.
+#[derive(Clone, Copy, Debug)]
+pub enum Output {
+    /// Straight through to the harness's own stdout and stderr.
+    PassThrough,
+    /// Into memory, keeping at most this many bytes of each stream (head and tail).
+    Capture { limit: usize },
+}
+
+/// One run to make: what, for how long, with which stdio (on a runtime, or natively).
+#[allow(clippy::manual_non_exhaustive)] // only the policy may build one (see RunSpec)
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub spec: RunSpec,
+    /// The guest's time, counted from when the child says it started the guest.
+    pub timeout: Duration,
+    /// Reading and compiling the module, before the guest starts.
+    pub compile_timeout: Duration,
+    pub stdin: Stdin,
+    pub output: Output,
+    /// Made by the run policy only.
+    pub(super) _policy: (),
+}
+
+impl RunSpec {
     /// The guest's argv[0]: the module's file name.
     pub fn program(&self) -> String {
         self.module
@@ -59,7 +97,7 @@ impl RunSpec {
                     guest: d.guest.clone(),
                 })
                 .collect(),
-            memory_limit: self.memory_limit,
+            memory_limit: Some(self.memory_limit),
             cache_dir: self.cache.clone(),
         }
     }

@@ -19,60 +19,15 @@ use std::sync::Arc;
 use wasix_sandbox_protocol::{Report, ToChild};
 
 use super::channel::{Channel, Event, Live};
+use super::module_check;
 use super::runtime::Runtime;
-use super::spec::RunSpec;
+use super::spec::{Invocation, Output, Stdin};
 use crate::errors::HarnessError;
+use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 use crate::outcome::Outcome;
-
-/// Bytes of each output stream a captured run keeps by default: half from the start, half
-/// from the end, so the last thing a guest printed (a panic message) is never the part lost.
-pub const DEFAULT_CAPTURE_LIMIT: usize = 16 << 20;
-
-/// What the guest's standard input is.
-#[derive(Clone, Debug, Default)]
-pub enum Stdin {
-    /// `/dev/null`: reads see end of file at once.
-    #[default]
-    Null,
-    /// The harness's own stdin (`wasix-harness run`).
-    Inherit,
-    /// These bytes, then end of file.
-    Bytes(Vec<u8>),
-    /// A pipe that stays open and empty until the guest ends: reads block.
-    HeldOpen,
-}
-
-/// Where the guest's stdout and stderr go.
-#[derive(Clone, Copy, Debug)]
-pub enum Output {
-    /// Straight through to the harness's own stdout and stderr.
-    PassThrough,
-    /// Into memory, keeping at most this many bytes of each stream (head and tail).
-    Capture { limit: usize },
-}
-
-/// How long reading and compiling a module may take before its guest starts, by default:
-/// generous, because a cold Cranelift compile of a big module on a loaded machine is slow,
-/// and it is not the guest's time.
-pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
-
-pub use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 
 /// How often the watchdog looks at the child: its exit, its messages, its memory.
 const POLL: Duration = Duration::from_millis(20);
-
-/// One run to make: what, on which runtime, for how long, with which stdio.
-#[derive(Clone, Debug)]
-pub struct Invocation {
-    pub spec: RunSpec,
-    pub runtime: Runtime,
-    /// The guest's time, counted from when the child says it started the guest.
-    pub timeout: Duration,
-    /// Reading, validating and compiling the module, before the guest starts.
-    pub compile_timeout: Duration,
-    pub stdin: Stdin,
-    pub output: Output,
-}
 
 /// Captured bytes of one stream: its start and its end, and how many bytes between them were
 /// dropped to stay within the limit.
@@ -134,23 +89,26 @@ impl GuestRun {
     }
 }
 
-/// Runs the invocation to its end: the guest exits, traps, fails to start, or is killed at
-/// the timeout. Errors only when the child process cannot be started at all.
-pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
-    // Read here, once, and handed to the child: what the parent checked is what runs, and a
-    // FIFO or a device never reaches a runtime.
-    let module = match crate::input::read_regular(&inv.spec.module, crate::input::MAX_MODULE) {
-        Ok(bytes) => Arc::<[u8]>::from(bytes),
-        Err(e) => {
-            let e = HarnessError::NoInput {
-                path: inv.spec.module.display().to_string(),
-                reason: e.to_string(),
-            };
-            return Ok(GuestRun::not_run(Outcome::not_started(&e)));
-        }
+/// Runs the invocation on `runtime` to its end: the guest exits, traps, fails to start, or is
+/// killed at the timeout. Errors only when the child process cannot be started at all.
+pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError> {
+    // Read and checked here, once, before any child starts, and handed to the child: every
+    // runtime answers a bad module the same way, and what was checked is what runs.
+    let checked = match module_check::load(&inv.spec.module) {
+        Ok(checked) => checked,
+        Err(e) => return Ok(GuestRun::not_run(Outcome::not_started(&e))),
     };
+    if let Some(reason) = runtime.cannot_load(&checked.needs) {
+        let e = HarnessError::NotRunnable {
+            path: inv.spec.module.display().to_string(),
+            runtime: runtime.describe(),
+            reason,
+        };
+        return Ok(GuestRun::not_run(Outcome::not_started(&e)));
+    }
+    let module = Arc::clone(&checked.bytes);
     let channel = Channel::new()?;
-    let mut cmd = inv.runtime.child_command()?;
+    let mut cmd = runtime.child_command()?;
     channel.pass_to(&mut cmd);
     let request = ToChild::Run {
         protocol: wasix_sandbox_protocol::VERSION,
@@ -161,7 +119,7 @@ pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
         timeout: inv.timeout,
         // Every runtime's child says when the guest starts (the protocol requires it).
         compile_timeout: Some(inv.compile_timeout),
-        memory_budget: inv.spec.memory_limit.map(|m| m.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
+        memory_budget: Some(inv.spec.memory_limit.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
     };
     let talk = Talk { channel, request, module };
     let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(talk))?;
@@ -204,8 +162,8 @@ struct Talk {
 /// Runs a native build of a guest the same way, for comparison. A process killed by a signal
 /// is reported as a shell would: exit status 128 + signal.
 pub fn run_native(
-    exe: &Path,
     inv: &Invocation,
+    exe: &Path,
     cwd: Option<&Path>,
 ) -> Result<GuestRun, HarnessError> {
     let mut cmd = Command::new(exe);
@@ -242,7 +200,7 @@ enum Ended {
     Status(std::process::ExitStatus),
     /// The watchdog killed the process group at the timeout.
     TimedOut,
-    /// The guest had not started (no `started` file) by the compile limit plus the timeout.
+    /// The guest had not started (no `started` message) by the compile limit.
     CompileTimedOut(Duration),
     /// The process group's resident memory went past the budget.
     OverBudget {
@@ -365,12 +323,13 @@ fn supervise(
             guest_started = Some(now);
         }
         let over_time = match (guest_started, limits.compile_timeout) {
-            // Counted from the start whatever the child says: a native run, or a child that
-            // never says it started (it gets the compile limit on top).
+            // A native run has nothing to compile: its timeout counts from the start.
             (_, None) => (now - started >= limits.timeout).then_some(Ended::TimedOut),
             (Some(at), Some(_)) => (now - at >= limits.timeout).then_some(Ended::TimedOut),
-            (None, Some(compile)) => (now - started >= compile + limits.timeout)
-                .then(|| Ended::CompileTimedOut(now - started)),
+            // Before the guest starts, reading and compiling have the compile limit alone.
+            (None, Some(compile)) => {
+                (now - started >= compile).then(|| Ended::CompileTimedOut(now - started))
+            }
         };
         if let Some(ended) = over_time {
             kill_group();
