@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             cli::signals::install();
             cli::test::test(args)
         }
-        Command::Sandbox { request } => wasix_harness::sandbox::engine::serve(&request),
+        Command::Sandbox => wasix_harness::sandbox::serve(),
     };
     let status = status.unwrap_or_else(|e| {
         eprintln!("wasix-harness: error: {e}");

@@ -33,6 +33,19 @@ pub enum Outcome {
     Crashed { message: String },
 }
 
+impl From<wasix_sandbox_protocol::Report> for Outcome {
+    fn from(report: wasix_sandbox_protocol::Report) -> Self {
+        use wasix_sandbox_protocol::Report;
+        match report {
+            Report::Exited { code } => Outcome::Exited { code },
+            Report::Trapped { message } => Outcome::Trapped { message },
+            Report::NotStarted { status, message } => Outcome::NotStarted { status, message },
+            Report::Unsupported { message } => Outcome::Unsupported { message },
+            Report::Crashed { message } => Outcome::Crashed { message },
+        }
+    }
+}
+
 impl Outcome {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Outcome::TimedOut { .. })

@@ -62,14 +62,20 @@ fn a_wasi_testsuite_directory_runs_with_both_spec_forms() {
 }
 
 #[test]
-fn a_malformed_spec_is_one_line_with_status_78() {
+fn a_malformed_spec_fails_its_own_case_only_and_not_when_filtered_out() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("t.wasm"), module(0)).unwrap();
-    std::fs::write(dir.path().join("t.json"), r#"{"dirs": ["../../etc"]}"#).unwrap();
+    std::fs::write(dir.path().join("bad.wasm"), module(0)).unwrap();
+    std::fs::write(dir.path().join("bad.json"), r#"{"dirs": ["../../etc"]}"#).unwrap();
+    std::fs::write(dir.path().join("good.wasm"), module(0)).unwrap();
     let out = run_harness(&["test", dir.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
-    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
-    assert!(stderr(&out).contains("inside the test's directory"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
+    let report = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(report.contains("inside the test's directory"), "{report}");
+    assert!(report.contains("1 passed, 1 failed"), "{report}");
+    // Filtered out, it is not even an error.
+    let out = run_harness(&["test", "--filter", "good", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 passed, 0 failed"), "{}", stdout(&out));
 }
 
 #[test]

@@ -6,11 +6,13 @@
 // there as a WebAssembly.RuntimeError (a RangeError for V8's stack overflow), whereas a guest's
 // proc_exit/thread_exit unwinds as the sdk's own error value. The sdk itself turns a trap in a
 // spawned thread into exit status 129 and prints nothing, so this record is the only way to tell
-// that trap from a guest's own exit(129).
-import fs from "node:fs";
+// that trap from a guest's own exit(129). The record is memory shared with run.mjs, not a file.
 import { workerData } from "node:worker_threads";
 
-const { trapFile, workerUrl } = workerData.__wasixHarness;
+import { TrapRecord } from "./protocol.mjs";
+
+const { trapBuffer, workerUrl } = workerData.__wasixHarness;
+const traps = new TrapRecord(trapBuffer);
 const apply = Reflect.apply;
 function isTrap(e) {
   return e instanceof WebAssembly.RuntimeError ||
@@ -20,12 +22,7 @@ Reflect.apply = function (f, self, args) {
   try {
     return apply(f, self, args);
   } catch (e) {
-    if (isTrap(e)) {
-      try {
-        const frame = String(e.stack ?? "").split("\n").find((l) => l.includes("wasm")) ?? "";
-        fs.appendFileSync(trapFile, JSON.stringify({ t: Date.now(), message: String(e.message), frame: frame.trim() }) + "\n");
-      } catch {}
-    }
+    if (isTrap(e)) traps.record(e.message);
     throw e;
   }
 };

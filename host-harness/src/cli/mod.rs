@@ -6,7 +6,6 @@ pub mod run;
 pub mod signals;
 pub mod test;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -40,9 +39,10 @@ pub enum Command {
     /// instance, and wasi-testsuite directories. Ends with `N passed, N failed, N skipped`.
     #[command(after_help = errors::status_help())]
     Test(test::TestArgs),
-    /// Internal: the embedded wasmer's child process (one request in, one report out).
+    /// Internal: the embedded wasmer's child process (the sandbox protocol on its
+    /// descriptors 3 and 4).
     #[command(name = "__sandbox", hide = true)]
-    Sandbox { request: PathBuf },
+    Sandbox,
 }
 
 /// clap's errors are several lines with usage; print the one that matters.
@@ -83,7 +83,7 @@ mod tests {
         let cli = Cli::try_parse_from(["wasix-harness", "run", "m.wasm", "--exact", "t"]).unwrap();
         let Command::Run(args) = cli.command else { panic!("not run") };
         assert_eq!(args.args, ["--exact", "t"]);
-        assert_eq!(args.sandbox.timeout, Duration::from_secs(10));
+        assert_eq!(args.sandbox.timeout.0, Duration::from_secs(10));
         assert_eq!(args.runtime, Runtime::Wasmer);
     }
 

@@ -12,7 +12,7 @@
 use std::io::Read;
 use std::os::fd::FromRawFd;
 
-use crate::sandbox::watchdog::live;
+use crate::sandbox::live;
 
 static mut WRITE_END: libc::c_int = -1;
 

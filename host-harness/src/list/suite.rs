@@ -26,6 +26,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Deserialize;
 
 use crate::errors::HarnessError;
+use crate::sandbox::Runtime;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SuiteSpec {
@@ -55,7 +56,9 @@ pub struct SuiteCase {
     /// The suite's name.
     pub group: String,
     pub module: PathBuf,
-    pub spec: SuiteSpec,
+    /// The spec, or why it cannot be read: a malformed spec fails its own case, if it is
+    /// selected, and nothing else.
+    pub spec: Result<SuiteSpec, String>,
 }
 
 /// Unknown keys are taken out before this is deserialized (see [`SuiteSpec::unknown_keys`]).
@@ -142,19 +145,19 @@ pub fn plan_suite(dir: &Path) -> Result<Vec<SuiteCase>, HarnessError> {
         .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
         .collect();
     modules.sort();
-    modules.iter().map(|module| plan_module(module, &group)).collect()
+    Ok(modules.iter().map(|module| plan_module(module, &group)).collect())
 }
 
 /// One module and its `NAME.json` (default: exit 0) as a case.
-pub fn plan_module(module: &Path, group: &str) -> Result<SuiteCase, HarnessError> {
+pub fn plan_module(module: &Path, group: &str) -> SuiteCase {
     let name = module.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let spec = load_spec(&module.with_extension("json"))?;
-    Ok(SuiteCase {
+    let spec = load_spec(&module.with_extension("json")).map_err(|e| e.to_string());
+    SuiteCase {
         name: format!("{group}/{name}"),
         group: group.to_string(),
         module: module.to_path_buf(),
         spec,
-    })
+    }
 }
 
 pub fn load_spec(path: &Path) -> Result<SuiteSpec, HarnessError> {
@@ -252,16 +255,12 @@ fn resolve_dirs(dirs: &[String], base: &Path) -> Result<Vec<(PathBuf, String)>, 
 pub struct Difference {
     pub suite: String,
     pub test: String,
-    /// The runtime's name (`wasmer`, ...); the file's entries are for `wasmer` by default.
-    #[serde(default = "default_runtime")]
-    pub runtime: String,
+    /// The runtime (by its name); the file's entries are for `wasmer` by default.
+    #[serde(default)]
+    pub runtime: Runtime,
     /// What the failing run's stderr (or the harness's line about it) contains.
     pub evidence: String,
     pub reason: String,
-}
-
-fn default_runtime() -> String {
-    "wasmer".into()
 }
 
 /// Every declared difference, parsed once per process (every suite case asks).
@@ -282,7 +281,7 @@ pub fn differences() -> &'static [Difference] {
 /// The declared differences for one case on one runtime: its own entries first, then the
 /// suite-wide ones (`test = "*"`: a runtime bug every test of the suite can run into, matched
 /// only by its evidence).
-pub fn declared_differences(case: &SuiteCase, runtime: &str) -> Vec<Difference> {
+pub fn declared_differences(case: &SuiteCase, runtime: Runtime) -> Vec<Difference> {
     let Some(test) = case.module.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
         return Vec::new();
     };

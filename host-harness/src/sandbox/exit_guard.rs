@@ -30,11 +30,11 @@ use wasmer_wasix::runtime::{DynRuntime, InstantiationState, ModuleInput, TaintRe
 use wasmer_wasix::virtual_net::DynVirtualNetworking;
 use wasmer_wasix::{Runtime, SpawnError};
 
-use crate::outcome::Outcome;
+use wasix_sandbox_protocol::Report;
 
 /// Called from the guard thread with the outcome, when the process has not ended on its own
 /// within [`EXIT_GRACE`] of the guest asking it to.
-pub type ExitGuard = Arc<dyn Fn(Outcome) + Send + Sync>;
+pub type ExitGuard = Arc<dyn Fn(Report) + Send + Sync>;
 
 /// How long wasmer may take to tear a process down after the guest asked it to end.
 pub const EXIT_GRACE: Duration = Duration::from_secs(1);
@@ -57,7 +57,7 @@ impl WatchedRuntime {
         Self { inner, trap: Arc::default(), guard, guard_armed: AtomicBool::new(false) }
     }
 
-    fn arm_guard(&self, outcome: Outcome) {
+    fn arm_guard(&self, outcome: Report) {
         let Some(guard) = self.guard.clone() else { return };
         if self.guard_armed.swap(true, Ordering::AcqRel) {
             return;
@@ -143,10 +143,10 @@ impl Runtime for WatchedRuntime {
                 if trap.is_none() {
                     *trap = Some(message.clone());
                 }
-                self.arm_guard(Outcome::Trapped { message });
+                self.arm_guard(Report::Trapped { message });
             }
             TaintReason::NonZeroExitCode(code) => {
-                self.arm_guard(Outcome::Exited { code: code.raw() })
+                self.arm_guard(Report::Exited { code: code.raw() })
             }
             _ => {}
         }
