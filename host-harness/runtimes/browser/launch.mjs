@@ -89,9 +89,11 @@ export async function launch(kind, { log = () => {}, timeoutMs = 60000 } = {}) {
   // Firefox: no crash reporter dialog, no first-run pages.
   env.MOZ_CRASHREPORTER_DISABLE = "1";
   env.MOZ_DISABLE_AUTO_SAFE_MODE = "1";
-  const useSetpriv = fs.existsSync("/usr/bin/setpriv");
-  const child = spawn(useSetpriv ? "/usr/bin/setpriv" : executable,
-    useSetpriv ? ["--pdeathsig", "KILL", "--", executable, ...args] : args,
+  // The runner's protocol sockets (descriptors 3 and 4, inherited without close-on-exec) must
+  // not reach the browser: its processes would hold them open after the runner ended, and the
+  // parent waits for their end. Node cannot close them for a child, so a shell does.
+  const setpriv = fs.existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : [];
+  const child = spawn("/bin/sh", ["-c", 'exec 3>&- 4>&- && exec "$@"', "sh", ...setpriv, executable, ...args],
     { stdio: ["ignore", "pipe", "pipe"], env, detached: false });
   const removeProfile = () => {
     try {

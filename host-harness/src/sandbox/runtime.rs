@@ -9,7 +9,10 @@
 //!   browsers and Node; its runner script and pinned npm package are installed by
 //!   `scripts/provision` (`host-harness/runtimes/sdk/`);
 //! * `wasmer-4.3`: wasmer 4.3 embedded in its own small binary (two wasmer majors cannot
-//!   share one), the runtime of the original bug report (`host-harness/runtimes/wasmer-4.3/`).
+//!   share one), the runtime of the original bug report (`host-harness/runtimes/wasmer-4.3/`);
+//! * `chromium`, `firefox`: the same `@wasmer/sdk` in a page of Debian's headless `chromium`
+//!   or `firefox-esr`, driven by puppeteer-core (`node run.mjs chromium|firefox`,
+//!   `host-harness/runtimes/browser/`): where most sdk users run it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -17,7 +20,7 @@ use std::process::Command;
 use std::str::FromStr;
 
 use super::module_check::{Exceptions, Needs};
-use crate::errors::HarnessError;
+use crate::errors::{BROWSER_MEMORY_ALLOWANCE, HarnessError, RUNTIME_MEMORY_ALLOWANCE};
 
 /// The wasmer release line embedded in this binary (kept in step with Cargo.toml).
 pub const WASMER_VERSION: &str = "7.4";
@@ -25,6 +28,9 @@ pub const WASMER_VERSION: &str = "7.4";
 pub const SDK_VERSION: &str = "0.16.0";
 /// The wasmer 4.3 release the `wasmer-4.3` runner embeds (pinned in its Cargo.lock).
 pub const WASMER43_VERSION: &str = "4.3.7";
+/// The browser runner's install: its pinned driver and sdk (`runtimes/browser/package-lock.json`;
+/// `scripts/provision-browsers` installs it under this name).
+pub const BROWSER_RUNNER_ID: &str = "puppeteer-core-24.43.1-sdk-0.16.0";
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Runtime {
@@ -35,10 +41,15 @@ pub enum Runtime {
     Sdk,
     /// wasmer 4.3, embedded in its own runner binary.
     Wasmer43,
+    /// `@wasmer/sdk` in headless Chromium (Debian's).
+    Chromium,
+    /// `@wasmer/sdk` in headless Firefox (Debian's ESR).
+    Firefox,
 }
 
 impl Runtime {
-    pub const ALL: [Runtime; 3] = [Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43];
+    pub const ALL: [Runtime; 5] =
+        [Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43, Runtime::Chromium, Runtime::Firefox];
 
     /// The name users type (`--runtime NAME`) and tables show.
     pub fn name(self) -> &'static str {
@@ -46,6 +57,8 @@ impl Runtime {
             Runtime::Wasmer => "wasmer",
             Runtime::Sdk => "sdk",
             Runtime::Wasmer43 => "wasmer-4.3",
+            Runtime::Chromium => "chromium",
+            Runtime::Firefox => "firefox",
         }
     }
 
@@ -55,7 +68,30 @@ impl Runtime {
             Runtime::Wasmer => format!("wasmer {WASMER_VERSION}"),
             Runtime::Sdk => format!("@wasmer/sdk {SDK_VERSION} (Node)"),
             Runtime::Wasmer43 => format!("wasmer {WASMER43_VERSION}"),
+            Runtime::Chromium => format!("@wasmer/sdk {SDK_VERSION} (Chromium)"),
+            Runtime::Firefox => format!("@wasmer/sdk {SDK_VERSION} (Firefox)"),
         }
+    }
+
+    /// What the runtime itself may use on top of `--memory-limit` (its child's process group
+    /// is measured as a whole) before the watchdog kills the run.
+    pub fn memory_allowance(self) -> u64 {
+        match self {
+            Runtime::Chromium | Runtime::Firefox => BROWSER_MEMORY_ALLOWANCE,
+            Runtime::Wasmer | Runtime::Sdk | Runtime::Wasmer43 => RUNTIME_MEMORY_ALLOWANCE,
+        }
+    }
+
+    /// The browser a browser runtime drives: its executable (overridable, as the runner reads
+    /// the same variable) and its Debian package.
+    fn browser(self) -> Option<(PathBuf, &'static str)> {
+        let (var, default, package) = match self {
+            Runtime::Chromium => ("WASIX_HARNESS_CHROMIUM", "/usr/bin/chromium", "chromium"),
+            Runtime::Firefox => ("WASIX_HARNESS_FIREFOX", "/usr/bin/firefox-esr", "firefox-esr"),
+            _ => return None,
+        };
+        let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| default.into());
+        Some((path, package))
     }
 
     /// The command that starts this runtime's child (the request goes over the protocol's
@@ -70,10 +106,7 @@ impl Runtime {
             Runtime::Sdk => {
                 let script =
                     installed(self, "WASIX_HARNESS_SDK_RUNNER", &["sdk", SDK_VERSION, "run.mjs"])?;
-                let node = std::env::var_os("WASIX_HARNESS_NODE")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| "node".into());
-                let mut cmd = Command::new(node);
+                let mut cmd = Command::new(node());
                 // Node's own warnings would land on the guest's stderr.
                 cmd.arg("--no-warnings").arg(script);
                 Ok(cmd)
@@ -85,6 +118,16 @@ impl Runtime {
                     &["wasmer-4.3", WASMER43_VERSION, "bin", "wasix-runner-wasmer-4.3"],
                 )?;
                 Ok(Command::new(binary))
+            }
+            Runtime::Chromium | Runtime::Firefox => {
+                let script = installed(
+                    self,
+                    "WASIX_HARNESS_BROWSER_RUNNER",
+                    &["browser", BROWSER_RUNNER_ID, "run.mjs"],
+                )?;
+                let mut cmd = Command::new(node());
+                cmd.arg("--no-warnings").arg(script).arg(self.name());
+                Ok(cmd)
             }
         }
     }
@@ -101,6 +144,8 @@ impl Runtime {
             Runtime::Sdk => !matches!(exceptions, Exceptions::Exnref | Exceptions::Both),
             // wasmer 4.3 predates the exceptions proposal in either encoding.
             Runtime::Wasmer43 => false,
+            // Chromium 156 and Firefox 153 load both encodings (measured: RUNTIMES.md).
+            Runtime::Chromium | Runtime::Firefox => true,
         };
         (!supported)
             .then(|| format!("it needs {exceptions}, which {} cannot load", self.describe()))
@@ -110,7 +155,18 @@ impl Runtime {
     /// installed is a loud error, never a column of skips.
     pub fn check_available(self) -> Result<(), HarnessError> {
         let cmd = self.child_command()?;
-        if self == Runtime::Sdk {
+        if let Some((browser, package)) = self.browser()
+            && !browser.is_file()
+        {
+            return Err(HarnessError::RuntimeMissing {
+                runtime: self.name().into(),
+                reason: format!(
+                    "{} is not installed (Debian package {package}: run scripts/provision)",
+                    browser.display()
+                ),
+            });
+        }
+        if matches!(self, Runtime::Sdk | Runtime::Chromium | Runtime::Firefox) {
             // The script exists; Node itself must too.
             let node = cmd.get_program().to_owned();
             let found = Command::new(&node)
@@ -131,6 +187,11 @@ impl Runtime {
         }
         Ok(())
     }
+}
+
+/// Node, for the runtimes whose runner is a Node script.
+fn node() -> PathBuf {
+    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(|| "node".into())
 }
 
 static CHILD_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -242,6 +303,25 @@ mod tests {
         }
         assert_eq!(parse_list("sdk,wasmer,sdk").unwrap(), [Runtime::Sdk, Runtime::Wasmer]);
         assert_eq!(parse_list("all").unwrap(), Runtime::ALL);
-        assert!(parse_list("wasmtime").unwrap_err().contains("one of: wasmer, sdk, wasmer-4.3"));
+        assert!(
+            parse_list("wasmtime")
+                .unwrap_err()
+                .contains("one of: wasmer, sdk, wasmer-4.3, chromium, firefox")
+        );
+    }
+
+    #[test]
+    fn the_browser_runner_id_names_the_pinned_versions() {
+        let lock = include_str!("../../runtimes/browser/package-lock.json");
+        let lock: serde_json::Value = serde_json::from_str(lock).unwrap();
+        let version =
+            |name: &str| lock["packages"][format!("node_modules/{name}")]["version"].clone();
+        let id = format!(
+            "puppeteer-core-{}-sdk-{}",
+            version("puppeteer-core").as_str().unwrap(),
+            version("@wasmer/sdk").as_str().unwrap()
+        );
+        assert_eq!(id, BROWSER_RUNNER_ID);
+        assert_eq!(version("@wasmer/sdk"), SDK_VERSION);
     }
 }

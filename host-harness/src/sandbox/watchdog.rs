@@ -23,7 +23,6 @@ use super::module_check;
 use super::runtime::Runtime;
 use super::spec::{Invocation, Output, Stdin};
 use crate::errors::HarnessError;
-use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 use crate::outcome::Outcome;
 
 /// How often the watchdog looks at the child: its exit, its messages, its memory.
@@ -119,7 +118,7 @@ pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError>
         timeout: inv.timeout,
         // Every runtime's child says when the guest starts (the protocol requires it).
         compile_timeout: Some(inv.compile_timeout),
-        memory_budget: Some(inv.spec.memory_limit.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
+        memory_budget: Some(inv.spec.memory_limit.saturating_add(runtime.memory_allowance())),
     };
     let talk = Talk { channel, request, module };
     let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(talk))?;
@@ -139,7 +138,9 @@ pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError>
         Ended::CompileTimedOut(after) => {
             Outcome::CompileTimedOut { after_ms: after.as_millis() as u64 }
         }
-        Ended::OverBudget { budget, used } => Outcome::MemoryExceeded { budget, used },
+        Ended::OverBudget { budget, used } => {
+            Outcome::MemoryExceeded { budget, allowance: runtime.memory_allowance(), used }
+        }
         Ended::Lost(why) => Outcome::Crashed { message: why },
     };
     Ok(GuestRun {
