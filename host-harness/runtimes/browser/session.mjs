@@ -16,6 +16,11 @@ import { launch } from "./launch.mjs";
 import { Server } from "./server.mjs";
 
 const TRAP_TEXT = /RuntimeError|call stack|too much recursion|out of bounds|unreachable/i;
+// How long a page may take to load the sdk and run its warm-up module. Past it the page is
+// discarded and the run gets another (once): a page that never got ready was seen, once in a
+// suite run on a loaded machine, to leave a run without `started` until the compile limit.
+const READY_LIMIT_MS = 30000;
+const READY_TRIES = 2;
 // How long a context may take to close before the browser is considered stuck.
 const CLOSE_LIMIT_MS = 5000;
 
@@ -42,8 +47,12 @@ class Instance {
     this.current = null; // the run being served: { id, onMessage, onTrap, onGone }
     this.gone = null; // why the page can no longer serve
     let ready, failed;
+    this.isReady = false;
     this.ready = new Promise((res, rej) => ((ready = res), (failed = rej)));
-    this.ready.catch(() => {});
+    this.ready.then(() => (this.isReady = true), () => {});
+    this.failReady = failed;
+    const limit = setTimeout(() => this.lost(`the page was not ready after ${READY_LIMIT_MS / 1000} s`), READY_LIMIT_MS);
+    this.ready.finally(() => clearTimeout(limit)).catch(() => {});
     const { token, url } = session.server.addRun({
       onTrap: (rec) => {
         this.log(`trap recorded by a worker: ${JSON.stringify(rec)}`);
@@ -90,7 +99,9 @@ class Instance {
   lost(why) {
     if (this.gone) return;
     this.gone = why;
-    this.current?.onGone(why);
+    this.log(`page lost: ${why}`);
+    this.failReady(new Error(why));
+    if (this.isReady) this.current?.onGone(why);
     this.discard();
   }
 
@@ -159,7 +170,7 @@ export class BrowserSession {
   run(request, io) {
     const id = ++this.runs;
     const log = (m) => this.log(`run ${id}: ${m}`);
-    const instance = this.prepare();
+    let instance = this.prepare();
     // This page is this run's alone; the next run's starts loading now.
     this.instance = null;
     if (!this.broken) this.prepare();
@@ -186,7 +197,7 @@ export class BrowserSession {
       }
     };
 
-    instance.current = {
+    const current = {
       id,
       onTrap: (rec) => (trap ??= oneLine(rec.message)),
       onOutput: (bytes) => {
@@ -222,7 +233,21 @@ export class BrowserSession {
     };
 
     let sent = false;
-    instance.ready.then(() => {
+    const start = (tries) => {
+      instance.current = current;
+      instance.ready.then(() => send_run(), (e) => {
+        if (outcome) return;
+        if (tries > 1 && !this.broken) {
+          log(`retrying on another page: ${oneLine(e?.message ?? e)}`);
+          instance.discard();
+          instance = this.instance && !this.instance.gone ? this.instance : new Instance(this);
+          this.instance = null;
+          if (!this.broken) this.prepare();
+          start(tries - 1);
+        } else finish({ kind: "crashed", message: oneLine(e?.message ?? e) });
+      });
+    };
+    const send_run = () => {
       if (outcome) return;
       instance.runs++;
       const files = request.files ?? [];
@@ -240,7 +265,8 @@ export class BrowserSession {
       for (const chunk of stdinQueue) send(chunk);
       stdinQueue = null;
       if (stdinEnded) send(JSON.stringify({ type: "stdin_end" }));
-    }, (e) => finish({ kind: "crashed", message: oneLine(e?.message ?? e) }));
+    };
+    start(READY_TRIES);
 
     return {
       done,
