@@ -145,3 +145,38 @@ fn an_option_value_is_not_taken_for_a_test_name() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("1 passed"), "{}", stdout(&out));
 }
+
+/// `test FILE.wasm` on a libtest binary runs it as `run` does: one case per test, with
+/// `--ignored` and the other selections, instead of one plain run where the first failure or
+/// hang hides every other result.
+#[test]
+fn test_on_a_libtest_binary_runs_each_test_as_its_own_case() {
+    let wasm = fixture_wasm();
+    let events = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["test", "--message-format", "json"];
+        args.extend_from_slice(extra);
+        args.push(wasm.to_str().unwrap());
+        let out = run_harness(&args);
+        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let all = events(&[]);
+    let verdict = |events: &[serde_json::Value], test: &str| {
+        events
+            .iter()
+            .find(|e| {
+                e["type"] == "case"
+                    && e["event"] != "started"
+                    && e["name"].as_str().unwrap().ends_with(test)
+            })
+            .map(|e| e["event"].as_str().unwrap().to_string())
+    };
+    assert_eq!(verdict(&all, "::tests::adds").as_deref(), Some("passed"), "{all:?}");
+    assert_eq!(verdict(&all, "::tests::fails_an_assertion").as_deref(), Some("failed"));
+    assert_eq!(verdict(&all, "::tests::runs_after_the_failures").as_deref(), Some("passed"));
+    assert_eq!(verdict(&all, "::tests::ignored_but_passes").as_deref(), Some("skipped"));
+    let ignored = events(&["--ignored"]);
+    let ran: Vec<_> =
+        ignored.iter().filter(|e| e["type"] == "case" && e["event"] == "passed").collect();
+    assert_eq!(ran.len(), 1, "{ignored:?}");
+    assert!(ran[0]["name"].as_str().unwrap().ends_with("::tests::ignored_but_passes"));
+}

@@ -90,3 +90,17 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// The sandbox probe guest (`tests/fixtures/sandbox-probe`: WASI preview 1 calls only, so it
+/// runs on every runtime), built once per test binary with the real toolchain.
+pub fn probe_module() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = repo().join("host-harness/tests/fixtures/sandbox-probe");
+            let built = guest_build::build(&dir, Variant::Wasix, &build_options())
+                .unwrap_or_else(|e| panic!("building the probe guest failed: {e}"));
+            built.into_iter().next().expect("the probe binary").executable
+        })
+        .clone()
+}
