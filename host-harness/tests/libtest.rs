@@ -57,7 +57,7 @@ fn each_test_runs_alone_and_gets_the_native_verdict() {
 fn cargo_test_through_the_runner_reports_like_libtest() {
     let cargo = |extra: &[&str]| {
         let mut cmd = Command::new("cargo");
-        wasix_harness::list::build::scrub_env(&mut cmd);
+        wasix_harness::list::scrub_env(&mut cmd);
         cmd.current_dir(fixture())
             .args(["test", "--release", "--target", "wasm32-wasmer-wasi"])
             .args(extra)
@@ -89,7 +89,7 @@ fn cargo_test_through_the_runner_reports_like_libtest() {
 /// file name carries a hash of the checkout's path and toolchain, so it is asked of cargo,
 /// never written down.
 fn fixture_wasm() -> std::path::PathBuf {
-    use wasix_harness::list::build::{Targets, Variant, build_targets};
+    use wasix_harness::list::{Targets, Variant, build_targets};
     static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {

@@ -12,7 +12,7 @@
 use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
 
-use crate::sandbox::live;
+use crate::sandbox as live;
 
 static mut WRITE_END: libc::c_int = -1;
 

@@ -12,8 +12,7 @@ use crate::list::libtest::{self, RunIgnored};
 use crate::list::scenario::{Expectation, NativeParity, OnRuntime};
 use crate::list::suite::SuiteCase;
 use crate::list::{Case, CaseKind, LibtestCase, Scenario};
-use crate::sandbox::live::ScratchDir;
-use crate::sandbox::{self, GuestRun, MappedDir, RunInput, RunPolicy, Runtime, Stdin};
+use crate::sandbox::{self, GuestRun, MappedDir, RunInput, RunPolicy, Runtime, ScratchDir, Stdin};
 
 /// The runs made once per case, whatever the targets: the native build and the build without
 /// the crate (on the embedded wasmer).

@@ -19,7 +19,7 @@ mod adapt;
 mod channel;
 mod engine;
 mod exit_guard;
-pub mod live;
+mod live;
 mod memory_limit;
 mod module_cache;
 mod module_check;
@@ -30,6 +30,7 @@ mod stdio;
 mod watchdog;
 
 pub use engine::{GuestOutput, engine as wasmer_engine, load_module_bytes, run_guest, serve};
+pub use live::{ScratchDir, abandon_all};
 pub use module_cache::ModuleCache;
 pub use module_check::{CheckedModule, Exceptions, Needs, inspect as check_module};
 pub use policy::{
