@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use wasix_harness::list::build::{self as guest_build, BuildOptions, Variant};
+use wasix_harness::list::{self as guest_build, BuildOptions, Variant};
 use wasix_harness::sandbox::{self, GuestOutput, Invocation, RunInput, RunPolicy, Runtime};
 
 const ROUNDS: usize = 15;
@@ -24,8 +24,8 @@ fn main() {
     let scenarios = repo.join("guest-tests/scenarios");
     let opts = BuildOptions { target_root: repo.join("target/guests"), toolchain: "wasix".into() };
     eprintln!("bench: building guest-tests/scenarios (wasix and bare)");
-    let wasix = guest_build::build(&scenarios, Variant::Wasix, &opts).expect("wasix build");
-    let bare = guest_build::build(&scenarios, Variant::Bare, &opts).expect("bare build");
+    let wasix = guest_build::build_crate(&scenarios, Variant::Wasix, &opts).expect("wasix build");
+    let bare = guest_build::build_crate(&scenarios, Variant::Bare, &opts).expect("bare build");
     let module = |name: &str| {
         wasix
             .iter()

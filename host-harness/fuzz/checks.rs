@@ -25,7 +25,7 @@ pub fn module_load(data: &[u8]) {
 /// Any text as a scenario expectation file: parsed or a one-line error, never a panic.
 pub fn expectation_spec(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data)
-        && let Err(e) = wasix_harness::list::scenario::Expectation::parse(text)
+        && let Err(e) = wasix_harness::list::Expectation::parse(text)
     {
         assert!(!e.contains('\n'), "multi-line error: {e}");
     }
@@ -36,7 +36,7 @@ pub fn expectation_spec(data: &[u8]) {
 pub fn testsuite_spec(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let base = std::env::temp_dir();
-    match wasix_harness::list::suite::parse_spec(text, &base) {
+    match wasix_harness::list::parse_suite_spec(text, &base) {
         Ok(spec) => {
             for (host, _) in &spec.dirs {
                 assert!(host.starts_with(&base), "{} escapes {}", host.display(), base.display());

@@ -280,20 +280,20 @@ fn a_timeout_leaves_no_temp_files() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
-#[test]
-fn sigint_and_sigterm_kill_the_guests_and_leave_nothing() {
-    // Says it runs, then spins.
-    let (_dir, module) = wat_module(
-        r#"(module
+/// Says it runs, then spins.
+const RUNNING_THEN_SPIN: &str = r#"(module
   (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "running\n")
   (func (export "_start")
     (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 8))
     (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
-    (loop $l (br $l))))"#,
-    );
-    for (signal, status) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+    (loop $l (br $l))))"#;
+
+#[test]
+fn sigint_sigterm_and_sighup_kill_the_guests_and_leave_nothing() {
+    let (_dir, module) = wat_module(RUNNING_THEN_SPIN);
+    for (signal, status) in [(libc::SIGINT, 130), (libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
         let tmp = tempfile::tempdir().unwrap();
         let mut child = harness()
             .env("TMPDIR", tmp.path())
@@ -311,11 +311,59 @@ fn sigint_and_sigterm_kill_the_guests_and_leave_nothing() {
         // SAFETY: signalling the harness we started.
         unsafe { libc::kill(child.id() as libc::pid_t, signal) };
         let status_got = child.wait().unwrap();
-        assert_eq!(status_got.code(), Some(status));
+        assert_eq!(status_got.code(), Some(status), "signal {signal}");
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "left behind: {left:?}");
         assert!(!running(group), "the guest's process {group} survived");
     }
+}
+
+#[test]
+fn a_signal_during_test_removes_the_suite_copies_even_with_stderr_gone() {
+    let suite = tempfile::tempdir().unwrap();
+    std::fs::create_dir(suite.path().join("fs-tests.dir")).unwrap();
+    std::fs::write(suite.path().join("fs-tests.dir/file"), "x").unwrap();
+    for name in ["a", "b"] {
+        std::fs::write(
+            suite.path().join(format!("{name}.wasm")),
+            wat::parse_str(RUNNING_THEN_SPIN).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(suite.path().join(format!("{name}.json")), r#"{"dirs": ["fs-tests.dir"]}"#)
+            .unwrap();
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = harness()
+        .env("TMPDIR", tmp.path())
+        .args(["test", "--jobs", "2", "--timeout", "60", suite.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both cases run (each has its copy of fs-tests.dir in TMPDIR) ...
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_dir(tmp.path()).unwrap().count() < 2 {
+        assert!(Instant::now() < deadline, "the cases never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ... and nobody reads the harness's stderr any more (a closed terminal, a killed CI step).
+    drop(child.stderr.take());
+    // SAFETY: signalling the harness we started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the harness outlived its SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(143));
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 /// Whether `pid` is a live process (a zombie waiting for a reaper is not).

@@ -16,37 +16,23 @@
 //! ROOT/t/keep                TMPDIR of the harness itself, mapped as /t (forging probes)
 //! ```
 //!
+//! Then the parent's checks of a module (special files, bad modules, features a runtime
+//! lacks: one status and one line on every runtime, before any runtime starts), and exit
+//! statuses beyond 0-255.
+//!
 //! The table of what every runtime did is printed before the first assertion, so that
 //! `WASIX_PROBE_HARNESS=/path/to/another/wasix-harness` gives the same table for another
 //! build (the issue's "before" column).
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use common::*;
 use wasix_harness::sandbox::Runtime;
 
 const SECRET: &str = "SECRET-OUTSIDE";
-
-/// The probe guest, built once with the real toolchain.
-fn probe_module() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let dir = repo().join("host-harness/tests/fixtures/sandbox-probe");
-            let built = wasix_harness::list::build::build(
-                &dir,
-                wasix_harness::list::build::Variant::Wasix,
-                &build_options(),
-            )
-            .unwrap_or_else(|e| panic!("building the probe guest failed: {e}"));
-            built.into_iter().next().expect("the probe binary").executable
-        })
-        .clone()
-}
 
 fn harness_under_test() -> Command {
     match std::env::var_os("WASIX_PROBE_HARNESS") {
@@ -94,142 +80,262 @@ struct Expect {
     status: i32,
     /// The guest's stdout must contain this (what it read).
     shows: Option<&'static str>,
+    /// The harness's stderr must be one line containing this.
+    says: Option<&'static str>,
 }
 
-const REFUSED: Expect = Expect { status: 1, shows: None };
+const REFUSED: Expect = Expect { status: 1, shows: None, says: None };
 
 const fn reads(text: &'static str) -> Expect {
-    Expect { status: 0, shows: Some(text) }
+    Expect { status: 0, shows: Some(text), says: None }
+}
+
+const fn refused(status: i32, says: &'static str) -> Expect {
+    Expect { status, shows: None, says: Some(says) }
+}
+
+const fn status(status: i32) -> Expect {
+    Expect { status, shows: None, says: None }
+}
+
+/// The module a probe runs.
+#[derive(Clone, Copy)]
+enum Module {
+    /// The probe guest, with its operations.
+    Probe,
+    /// A module from WebAssembly text.
+    Wat(&'static str),
+    /// These bytes.
+    Bytes(&'static [u8]),
+    /// The probe guest cut to a third of its length.
+    Truncated,
+    /// A path that is not a regular file (or nothing).
+    Path(Special),
+}
+
+#[derive(Clone, Copy)]
+enum Special {
+    DevZero,
+    Fifo,
+    Directory,
+    Missing,
 }
 
 struct Probe {
     name: &'static str,
+    module: Module,
     /// The guest's operations; `ROOT` is replaced by the tree's host path.
     ops: &'static [&'static str],
     /// Map ROOT/t as /t and make it the harness's TMPDIR.
     tmp_mapped: bool,
+    /// Run as a wasi-testsuite case with this spec (`wasix-harness test`), not with `run`.
+    suite_spec: Option<&'static str>,
     expect: Expect,
     /// Where a runtime differs on purpose: its name, what it gives, and why.
     differs: &'static [(&'static str, Expect, &'static str)],
 }
 
+/// A probe of the guest's reach: the probe guest with `ops`, `expect`ed on every runtime.
+const fn reach(name: &'static str, ops: &'static [&'static str], expect: Expect) -> Probe {
+    Probe {
+        name,
+        module: Module::Probe,
+        ops,
+        tmp_mapped: false,
+        suite_spec: None,
+        expect,
+        differs: &[],
+    }
+}
+
+/// A probe of the parent's checks: `module` refused with `status` and a line saying `says`.
+const fn bad(name: &'static str, module: Module, status: i32, says: &'static str) -> Probe {
+    Probe {
+        name,
+        module,
+        ops: &[],
+        tmp_mapped: false,
+        suite_spec: None,
+        expect: refused(status, says),
+        differs: &[],
+    }
+}
+
+const LEGACY_EXCEPTIONS: &str = r#"(module (tag $e) (memory (export "memory") 1)
+  (func (export "_start") try throw $e catch $e end))"#;
+const EXNREF_EXCEPTIONS: &str = r#"(module (tag $e) (memory (export "memory") 1)
+  (func (export "_start") (block $h (try_table (catch $e $h) (throw $e)))))"#;
+
 const PROBES: &[Probe] = &[
+    reach("symlink to a file outside (absolute)", &["read", "/d/leak_abs"], REFUSED),
+    reach("symlink to a file outside (relative)", &["read", "/d/leak_rel"], REFUSED),
+    reach("symlink to a directory outside", &["read", "/d/outdir/secret"], REFUSED),
+    reach("symlink to /dev/zero", &["read", "/d/zero"], REFUSED),
+    reach("symlink inside (relative)", &["read", "/d/alias"], reads("INSIDE")),
     Probe {
-        name: "symlink to a file outside (absolute)",
-        ops: &["read", "/d/leak_abs"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "symlink to a file outside (relative)",
-        ops: &["read", "/d/leak_rel"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "symlink to a directory outside",
-        ops: &["read", "/d/outdir/secret"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "symlink to /dev/zero",
-        ops: &["read", "/d/zero"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "symlink inside (relative)",
-        ops: &["read", "/d/alias"],
-        tmp_mapped: false,
-        expect: reads("INSIDE"),
-        differs: &[],
-    },
-    Probe {
-        name: "symlink inside (absolute host path)",
-        ops: &["read", "/d/alias_abs"],
-        tmp_mapped: false,
-        expect: reads("INSIDE"),
         differs: &[(
             "wasmer-4.3",
             REFUSED,
             "wasmer-wasix 0.27 refuses every absolute symlink target (errno 58), even one inside",
         )],
+        ..reach("symlink inside (absolute host path)", &["read", "/d/alias_abs"], reads("INSIDE"))
     },
+    reach(
+        "hard link to a file outside (the same file)",
+        &["read", "/d/hard"],
+        reads("SHARED-INODE"),
+    ),
+    reach("a FIFO in the mapped directory", &["read", "/d/fifo"], REFUSED),
+    reach("`..` out of the mapped directory", &["read", "/d/../outside/secret"], REFUSED),
+    reach("`..` out of a subdirectory", &["read", "/d/sub/../../outside/secret"], REFUSED),
+    reach(
+        "guest-made symlink to a host path outside",
+        &["symlink", "ROOT/outside/secret", "/d/made", ";", "read", "/d/made"],
+        REFUSED,
+    ),
+    reach(
+        "guest-made symlink leading out with `..`",
+        &["symlink", "../outside/secret", "/d/made", ";", "read", "/d/made"],
+        REFUSED,
+    ),
+    reach(
+        "guest-made hard link to a file outside",
+        &["link", "/d/../outside/secret", "/d/made", ";", "read", "/d/made"],
+        REFUSED,
+    ),
     Probe {
-        name: "hard link to a file outside (the same file)",
-        ops: &["read", "/d/hard"],
-        tmp_mapped: false,
-        expect: reads("SHARED-INODE"),
-        differs: &[],
-    },
-    Probe {
-        name: "a FIFO in the mapped directory",
-        ops: &["read", "/d/fifo"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "`..` out of the mapped directory",
-        ops: &["read", "/d/../outside/secret"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "`..` out of a subdirectory",
-        ops: &["read", "/d/sub/../../outside/secret"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "guest-made symlink to a host path outside",
-        ops: &["symlink", "ROOT/outside/secret", "/d/made", ";", "read", "/d/made"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "guest-made symlink leading out with `..`",
-        ops: &["symlink", "../outside/secret", "/d/made", ";", "read", "/d/made"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "guest-made hard link to a file outside",
-        ops: &["link", "/d/../outside/secret", "/d/made", ";", "read", "/d/made"],
-        tmp_mapped: false,
-        expect: REFUSED,
-        differs: &[],
-    },
-    Probe {
-        name: "guest forges its verdict through a mapped TMPDIR",
-        ops: &["forge", "/t", ";", "exit", "1"],
         tmp_mapped: true,
-        expect: Expect { status: 1, shows: Some("forged 0") },
-        differs: &[],
+        ..reach(
+            "guest forges its verdict through a mapped TMPDIR",
+            &["forge", "/t", ";", "exit", "1"],
+            Expect { status: 1, shows: Some("forged 0"), says: None },
+        )
+    },
+    bad("module is /dev/zero", Module::Path(Special::DevZero), 66, "character device"),
+    bad("module is a FIFO", Module::Path(Special::Fifo), 66, "FIFO"),
+    bad("module is a directory", Module::Path(Special::Directory), 66, "directory"),
+    bad("module is missing", Module::Path(Special::Missing), 66, "No such file"),
+    bad("module is empty", Module::Bytes(b""), 65, "the file is empty"),
+    bad("module is text", Module::Bytes(b"hello, world"), 65, "wasm magic"),
+    bad("module is truncated", Module::Truncated, 65, "not a valid WebAssembly module"),
+    bad(
+        "module exports no _start",
+        Module::Wat(r#"(module (memory (export "memory") 1))"#),
+        69,
+        "no `_start`",
+    ),
+    bad(
+        "_start takes parameters",
+        Module::Wat(
+            r#"(module (memory (export "memory") 1) (func (export "_start") (param i32)))"#,
+        ),
+        69,
+        "not `[] -> []`",
+    ),
+    bad(
+        "module has no memory",
+        Module::Wat(r#"(module (func (export "_start")))"#),
+        69,
+        "no memory",
+    ),
+    bad(
+        "import from an unknown namespace",
+        Module::Wat(
+            r#"(module (import "acme" "rocket" (func)) (memory 1) (func (export "_start")))"#,
+        ),
+        69,
+        "acme.rocket",
+    ),
+    bad(
+        "unknown function of a WASI namespace",
+        Module::Wat(
+            r#"(module (import "wasi_snapshot_preview1" "launch" (func)) (memory 1) (func (export "_start")))"#,
+        ),
+        69,
+        "wasi_snapshot_preview1.launch",
+    ),
+    bad(
+        "WASI function imported with the wrong type",
+        Module::Wat(
+            r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i64))) (memory 1) (func (export "_start")))"#,
+        ),
+        69,
+        "with the type [i64] -> []",
+    ),
+    Probe {
+        differs: &[("sdk", status(0), "V8 in Node 20 runs the legacy encoding")],
+        ..bad(
+            "wasm exceptions, legacy encoding",
+            Module::Wat(LEGACY_EXCEPTIONS),
+            69,
+            "needs wasm exceptions in the legacy encoding",
+        )
+    },
+    Probe {
+        differs: &[("wasmer", status(0), "wasmer 7.4's Cranelift runs the exnref encoding")],
+        ..bad(
+            "wasm exceptions, exnref encoding",
+            Module::Wat(EXNREF_EXCEPTIONS),
+            69,
+            "needs wasm exceptions in the exnref encoding",
+        )
+    },
+    Probe {
+        expect: refused(0, "exited with 256"),
+        ..reach("run: proc_exit(256)", &["exit", "256"], REFUSED)
+    },
+    Probe {
+        expect: refused(255, "exited with -1"),
+        ..reach("run: proc_exit(-1)", &["exit", "-1"], REFUSED)
+    },
+    Probe {
+        suite_spec: Some(r#"{"args": ["exit", "256"], "exit_code": 0}"#),
+        expect: status(100),
+        ..reach("test: proc_exit(256) where 0 is expected", &[], REFUSED)
+    },
+    Probe {
+        suite_spec: Some(r#"{"args": ["exit", "-1"], "exit_code": -1}"#),
+        expect: status(0),
+        ..reach("test: proc_exit(-1) where -1 is expected", &[], REFUSED)
     },
 ];
 
-/// One probe on one runtime: the status and stdout of `wasix-harness run`.
+/// One probe on one runtime: the status and both streams of `wasix-harness run` (or `test`).
 fn run_probe(probe: &Probe, runtime: Runtime) -> (i32, String, String) {
     let root = tree();
     let r = root.path().display().to_string();
-    let mut cmd = harness_under_test();
-    cmd.args(["run", "--runtime", runtime.name(), "--timeout", "30"]);
-    cmd.args(["--dir", &format!("{r}/d::/d")]);
-    if probe.tmp_mapped {
-        cmd.env("TMPDIR", root.path().join("t")).args(["--dir", &format!("{r}/t::/t")]);
+    let module = root.path().join("module.wasm");
+    match probe.module {
+        Module::Probe => std::fs::copy(probe_module(), &module).map(drop).unwrap(),
+        Module::Wat(text) => std::fs::write(&module, wat::parse_str(text).unwrap()).unwrap(),
+        Module::Bytes(bytes) => std::fs::write(&module, bytes).unwrap(),
+        Module::Truncated => {
+            let bytes = std::fs::read(probe_module()).unwrap();
+            std::fs::write(&module, &bytes[..bytes.len() / 3]).unwrap();
+        }
+        Module::Path(Special::DevZero) => std::os::unix::fs::symlink("/dev/zero", &module).unwrap(),
+        Module::Path(Special::Fifo) => {
+            let c = std::ffi::CString::new(module.to_str().unwrap()).unwrap();
+            // SAFETY: mkfifo on a fresh path in our own temp dir.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        }
+        Module::Path(Special::Directory) => std::fs::create_dir(&module).unwrap(),
+        Module::Path(Special::Missing) => {}
     }
-    cmd.arg(probe_module());
-    cmd.args(probe.ops.iter().map(|op| op.replace("ROOT", &r)));
+    let mut cmd = harness_under_test();
+    let ops = probe.ops.iter().map(|op| op.replace("ROOT", &r));
+    if let Some(spec) = probe.suite_spec {
+        std::fs::write(root.path().join("module.json"), spec).unwrap();
+        cmd.args(["test", "--runtime", runtime.name(), "--timeout", "30"]);
+        cmd.arg(root.path());
+    } else {
+        cmd.args(["run", "--runtime", runtime.name(), "--timeout", "30"]);
+        cmd.args(["--dir", &format!("{r}/d::/d")]);
+        if probe.tmp_mapped {
+            cmd.env("TMPDIR", root.path().join("t")).args(["--dir", &format!("{r}/t::/t")]);
+        }
+        cmd.arg(&module).args(ops);
+    }
     let out = cmd.output().expect("the harness runs");
     (out.status.code().unwrap_or(-1), stdout(&out), stderr(&out))
 }
@@ -269,7 +375,8 @@ fn every_runtime_keeps_the_guest_inside_and_its_verdict_its_own() {
         println!("| {} | {} | {status} | {} |", probe.name, runtime.name(), expect.status);
         let leaked = out.contains(SECRET);
         let shown = expect.shows.is_none_or(|text| out.contains(text));
-        if *status != expect.status || leaked || !shown {
+        let said = expect.says.is_none_or(|text| err.contains(text) && err.lines().count() == 1);
+        if *status != expect.status || leaked || !shown || !said {
             failures.push(format!(
                 "{} on {}: status {status} (expected {}){}\n  stdout: {out:?}\n  stderr: {err:?}",
                 probe.name,

@@ -156,12 +156,14 @@ export function exitStatus(report) {
   }
 }
 
-// Shared by a runner and the workers it starts: the first trap any of them records, without a
-// file (a guest's workers run in this process; the main thread reads it synchronously).
-export class TrapRecord {
+// Shared by a runner and the workers it starts: the first text any of them records (a trap's
+// message, the status a guest passed to proc_exit), without a file (a guest's workers run in
+// this process; the main thread reads it synchronously).
+export class FirstRecord {
   constructor(buffer = new SharedArrayBuffer(8 + 4096)) {
     this.buffer = buffer;
-    this.state = new Int32Array(buffer, 0, 2); // [0]: 0 empty, 1 being written, 2 written; [1]: length
+    // [0]: 0 empty, 1 being written, 2 written; [1]: length
+    this.state = new Int32Array(buffer, 0, 2);
     this.bytes = new Uint8Array(buffer, 8);
   }
 
@@ -179,4 +181,12 @@ export class TrapRecord {
     const length = Atomics.load(this.state, 1);
     return new TextDecoder().decode(this.bytes.slice(0, length));
   }
+}
+
+// The value wasmer-wasix keeps of an exit status `passed` (`(passed % 256) as u16`): it reports
+// proc_exit(256) as 0 and proc_exit(-1) as 65535, so a runner that saw what the guest passed
+// reports that instead, when `reported` is its remainder.
+export function fullExitStatus(reported, passed) {
+  if (passed === null || !Number.isInteger(passed)) return reported;
+  return ((passed % 256) & 0xffff) === reported ? passed : reported;
 }

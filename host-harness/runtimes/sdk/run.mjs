@@ -143,7 +143,9 @@ function trapMessage(text) {
   return oneLine(m ? m[1] : TRAP_MESSAGE.exec(line)[1]);
 }
 
-const traps = new protocol.TrapRecord();
+const traps = new protocol.FirstRecord();
+// What the guest passed to proc_exit, noted by the workers (see worker-shim.mjs).
+const exits = new protocol.FirstRecord();
 
 function recordedTrap() {
   const message = traps.read();
@@ -166,7 +168,9 @@ function installWorkerHooks() {
         ...options,
         stdout: true,
         stderr: true,
-        workerData: { __wasixHarness: { trapBuffer: traps.buffer, workerUrl: String(url) } },
+        workerData: {
+          __wasixHarness: { trapBuffer: traps.buffer, exitBuffer: exits.buffer, workerUrl: String(url) },
+        },
       });
       for (const s of [this.stdout, this.stderr])
         s.on("data", (d) => log(`sdk worker: ${oneLine(d.toString())}`));
@@ -210,7 +214,7 @@ async function main() {
     let empty;
     try {
       const guest = path.posix.normalize(d.guest);
-      if (!guest.startsWith("/") || guest === "/") throw new Error(`guest path ${d.guest} must be an absolute path below /`);
+      if (!guest.startsWith("/")) throw new Error(`guest path ${d.guest} must be an absolute path`);
       const root = fs.realpathSync(d.host);
       empty = collectDir(root, root, guest, files, budget);
     } catch (e) {
@@ -310,7 +314,8 @@ function classify(output) {
     return { kind: "crashed", message: `the sdk terminated the guest (status ${output.exitCode})` };
   const trap = recordedTrap();
   if (trap) return { kind: "trapped", message: trap };
-  return { kind: "exited", code: output.exitCode };
+  const passed = exits.read();
+  return { kind: "exited", code: protocol.fullExitStatus(output.exitCode, passed === null ? null : Number(passed)) };
 }
 
 function writeAll(fd, chunk) {

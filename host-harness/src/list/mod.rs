@@ -11,22 +11,25 @@
 //! It imports [`crate::sandbox`] (listing a libtest binary's tests runs it, by the run
 //! policy), and below.
 
-pub mod build;
-pub mod case;
-pub mod filter;
-pub mod libtest;
-pub mod scenario;
-pub mod suite;
+pub(crate) mod build;
+pub(crate) mod case;
+pub(crate) mod filter;
+pub(crate) mod libtest;
+pub(crate) mod scenario;
+pub(crate) mod suite;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::errors::HarnessError;
 use crate::sandbox::RunPolicy;
-use build::{BuildOptions, Targets, Variant};
+pub use build::{
+    Binary, BuildOptions, Targets, Variant, build as build_crate, build_targets, scrub_env,
+};
 pub use case::{Case, CaseKind, LibtestCase, Scenario};
 use libtest::{LibtestArgs, RunIgnored};
-use scenario::Expectation;
+pub use scenario::Expectation;
+pub use suite::parse_spec as parse_suite_spec;
 
 /// Something under the given paths that yields cases.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

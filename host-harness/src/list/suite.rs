@@ -19,6 +19,12 @@
 //! where the `read` payloads of a stream, in order, must be how that stream starts. `dirs` are
 //! relative to the test's directory, must stay inside it, and are preopened under the same
 //! name.
+//!
+//! The suite's current revisions (its `prod/testsuite-base` branch and its runner,
+//! `test-runner/wasi_test_runner/test_case.py`) name one directory instead, as the guest's root:
+//! `{"root": "fs-tests.dir", "args": []}` (top level, or in the `run` operation), relative to
+//! the test's directory, preopened as `/` (the suite's adapters pass `--dir ROOT::/`). Both
+//! forms are read.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -45,8 +51,17 @@ pub struct SuiteSpec {
 }
 
 /// The top-level spec keys this harness understands.
-pub const KNOWN_KEYS: &[&str] =
-    &["args", "env", "dirs", "exit_code", "stdout", "stderr", "operations", "wasi_functions"];
+pub const KNOWN_KEYS: &[&str] = &[
+    "args",
+    "env",
+    "dirs",
+    "root",
+    "exit_code",
+    "stdout",
+    "stderr",
+    "operations",
+    "wasi_functions",
+];
 
 /// One module of a suite and its spec.
 #[derive(Clone, Debug)]
@@ -71,6 +86,8 @@ struct FlatJson {
     env: BTreeMap<String, String>,
     #[serde(default)]
     dirs: Vec<String>,
+    /// The guest's root directory (`/`), relative to the test's directory.
+    root: Option<String>,
     #[serde(default)]
     exit_code: i32,
     stdout: Option<String>,
@@ -93,6 +110,7 @@ enum Operation {
         env: BTreeMap<String, String>,
         #[serde(default)]
         dirs: Vec<String>,
+        root: Option<String>,
     },
     Wait {
         #[serde(default)]
@@ -188,7 +206,7 @@ pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
     let mut spec = SuiteSpec {
         args: json.args,
         env: json.env.into_iter().collect(),
-        dirs: resolve_dirs(&json.dirs, base)?,
+        dirs: resolve_all(&json.dirs, json.root.as_deref(), base)?,
         exit_code: json.exit_code,
         stdout: json.stdout,
         stderr: json.stderr,
@@ -198,11 +216,11 @@ pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
     let mut runs = 0;
     for op in json.operations {
         match op {
-            Operation::Run { args, env, dirs } => {
+            Operation::Run { args, env, dirs, root } => {
                 runs += 1;
                 spec.args = args;
                 spec.env = env.into_iter().collect();
-                spec.dirs = resolve_dirs(&dirs, base)?;
+                spec.dirs = resolve_all(&dirs, root.as_deref(), base)?;
             }
             Operation::Wait { exit_code } => spec.exit_code = exit_code,
             Operation::Read { id, payload } => {
@@ -217,6 +235,20 @@ pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
         return Err("more than one `run` operation".into());
     }
     Ok(spec)
+}
+
+/// The preopens of `dirs` (each under its own name) and of `root` (as `/`).
+fn resolve_all(
+    dirs: &[String],
+    root: Option<&str>,
+    base: &Path,
+) -> Result<Vec<(PathBuf, String)>, String> {
+    let mut all = resolve_dirs(dirs, base)?;
+    if let Some(root) = root {
+        let (host, _) = resolve_dirs(&[root.to_string()], base)?.remove(0);
+        all.push((host, "/".into()));
+    }
+    Ok(all)
 }
 
 /// Host paths for `dirs`: relative, inside the test's directory, and existing.
@@ -366,9 +398,26 @@ mod tests {
     #[test]
     fn unknown_keys_are_named_not_fatal() {
         let spec =
-            parse_spec(r#"{"root": "/x", "exit_code": 2, "zz": 1}"#, Path::new(".")).unwrap();
-        assert_eq!(spec.unknown_keys, ["root", "zz"]);
+            parse_spec(r#"{"proposals": [], "exit_code": 2, "zz": 1}"#, Path::new(".")).unwrap();
+        assert_eq!(spec.unknown_keys, ["proposals", "zz"]);
         assert_eq!(spec.exit_code, 2);
+    }
+
+    #[test]
+    fn the_current_root_form_maps_the_directory_as_the_guest_s_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("fs-tests.dir")).unwrap();
+        for text in [
+            r#"{"root": "fs-tests.dir", "args": []}"#,
+            r#"{"operations": [{"type": "run", "root": "fs-tests.dir"}, {"type": "wait"}]}"#,
+        ] {
+            let spec = parse_spec(text, dir.path()).unwrap();
+            assert_eq!(spec.dirs, [(dir.path().join("fs-tests.dir"), "/".to_string())], "{text}");
+            assert!(spec.unknown_keys.is_empty());
+        }
+        for bad in [r#"{"root": "../x"}"#, r#"{"root": "/"}"#, r#"{"root": "missing"}"#] {
+            assert!(parse_spec(bad, dir.path()).is_err(), "{bad}");
+        }
     }
 
     #[test]

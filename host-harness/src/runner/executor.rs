@@ -12,7 +12,7 @@ use crate::list::libtest::{self, RunIgnored};
 use crate::list::scenario::{Expectation, NativeParity, OnRuntime};
 use crate::list::suite::SuiteCase;
 use crate::list::{Case, CaseKind, LibtestCase, Scenario};
-use crate::sandbox::{self, GuestRun, MappedDir, RunInput, RunPolicy, Runtime, Stdin};
+use crate::sandbox::{self, GuestRun, MappedDir, RunInput, RunPolicy, Runtime, ScratchDir, Stdin};
 
 /// The runs made once per case, whatever the targets: the native build and the build without
 /// the crate (on the embedded wasmer).
@@ -150,8 +150,9 @@ fn suite_run(t: &SuiteCase, runtime: Runtime, policy: &RunPolicy) -> Made {
     };
     let mut dirs = Vec::new();
     let mut budget = MAX_SUITE_COPY;
-    for (host, guest) in &spec.dirs {
-        let copy = scratch.path().join(guest);
+    for (i, (host, guest)) in spec.dirs.iter().enumerate() {
+        // Not the guest's name: `/` (a `root`) would be the host's own root.
+        let copy = scratch.path().join(i.to_string());
         if let Err(e) = copy_tree(host, &copy, &mut budget) {
             return Made::Failed(format!("cannot copy {} for the run: {e}", host.display()));
         }
@@ -171,13 +172,9 @@ fn suite_run(t: &SuiteCase, runtime: Runtime, policy: &RunPolicy) -> Made {
 /// retry), before its timeout starts. The suite's own are a few kilobytes.
 const MAX_SUITE_COPY: u64 = 64 << 20;
 
-/// A fresh private (0700) temporary directory, removed when dropped.
-fn scratch_dir(prefix: &str) -> Result<tempfile::TempDir, String> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .tempdir()
-        .map_err(|e| format!("cannot create a scratch directory: {e}"))
+/// A fresh private temporary directory, removed when dropped or by a signal.
+fn scratch_dir(prefix: &str) -> Result<ScratchDir, String> {
+    ScratchDir::new(prefix).map_err(|e| format!("cannot create a scratch directory: {e}"))
 }
 
 /// Copies a directory tree, symlinks as symlinks (the suite has dangling ones on purpose),

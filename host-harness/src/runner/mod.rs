@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 use crate::list::build::Variant;
 use crate::list::{Case, CaseKind};
 use crate::sandbox::{RunPolicy, Runtime};
-pub use judge::{libtest_verdict, panic_messages};
-pub use result::{CaseResult, Event, Schedule, SkipReason, Target, TestVerdict, Verdict};
+pub use result::{CaseResult, Event, Schedule, SkipReason, Target, Verdict};
 
 /// Bytes of each output stream a result keeps once it has been reported (head and tail): the
 /// end-of-run reports show the last lines and panic messages, not megabytes.

@@ -178,6 +178,7 @@ pub fn run_guest(run: &Run, module: &[u8], output: GuestOutput) -> Report {
     pluggable.set_engine(engine);
     let recorder = WatchedRuntime::new(Arc::new(pluggable), output.exit_guard.clone());
     let first_trap = recorder.first_trap();
+    let exit_status = recorder.exit_status();
 
     let mut runner = WasiRunner::new();
     if let Some(file) = output.stdout {
@@ -198,8 +199,11 @@ pub fn run_guest(run: &Run, module: &[u8], output: GuestOutput) -> Report {
         return Report::Trapped { message };
     }
     match result {
-        Ok(()) => Report::Exited { code: 0 },
-        Err(e) => classify(&run.module, e),
+        Ok(()) => Report::Exited { code: exit_status(0) },
+        Err(e) => match classify(&run.module, e) {
+            Report::Exited { code } => Report::Exited { code: exit_status(code) },
+            other => other,
+        },
     }
 }
 

@@ -8,7 +8,7 @@
 //! * `channel`: the parent's end of the one parent/child protocol (`wasix-sandbox-protocol`:
 //!   the run in, `started` and an outcome out, over inherited sockets);
 //! * `watchdog`: the parent's side of a run: start the child, capture its output, kill it at
-//!   the timeout;
+//!   the timeout; `live`: what runs and what lies about, for a signal to clean up;
 //! * `engine`: the `wasmer` runtime's child (wasmer 7.4 embedded), with `exit_guard`,
 //!   `stdio`, `memory_limit`, `module_cache` and `adapt` (import renaming).
 //!
@@ -19,6 +19,7 @@ mod adapt;
 mod channel;
 mod engine;
 mod exit_guard;
+mod live;
 mod memory_limit;
 mod module_cache;
 mod module_check;
@@ -29,6 +30,7 @@ mod stdio;
 mod watchdog;
 
 pub use engine::{GuestOutput, engine as wasmer_engine, load_module_bytes, run_guest, serve};
+pub use live::{ScratchDir, abandon_all};
 pub use module_cache::ModuleCache;
 pub use module_check::{CheckedModule, Exceptions, Needs, inspect as check_module};
 pub use policy::{
@@ -37,4 +39,4 @@ pub use policy::{
 };
 pub use runtime::{Runtime, parse_list as parse_runtimes, set_child_binary};
 pub use spec::{Invocation, MappedDir, Output, RunSpec, Stdin};
-pub use watchdog::{Captured, GuestRun, live, run, run_native};
+pub use watchdog::{Captured, GuestRun, run, run_native};

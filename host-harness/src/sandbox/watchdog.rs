@@ -19,6 +19,7 @@ use std::sync::Arc;
 use wasix_sandbox_protocol::{Report, ToChild};
 
 use super::channel::{Channel, Event, Live};
+use super::live;
 use super::module_check;
 use super::runtime::Runtime;
 use super::spec::{Invocation, Output, Stdin};
@@ -44,20 +45,27 @@ impl Captured {
     /// Keeps at most `limit` bytes: the first and the last `limit / 2`, with a marker saying
     /// how many bytes of the stream are now missing between them.
     pub fn shrink(&mut self, limit: usize) {
+        if let Some(shrunk) = self.shrunk(limit) {
+            *self = shrunk;
+        }
+    }
+
+    /// What [`Self::shrink`] would keep, without touching this one; `None` if it fits.
+    pub fn shrunk(&self, limit: usize) -> Option<Captured> {
         if self.bytes.len() <= limit {
-            return;
+            return None;
         }
         let head = limit / 2;
         let tail = limit - head;
         // The marker a first cut put in the middle goes with the middle, and is no stream byte.
         let old_marker = if self.dropped > 0 { dropped_marker(self.dropped).len() } else { 0 };
         let stream_len = (self.bytes.len() - old_marker) as u64 + self.dropped;
-        self.dropped = stream_len - (head + tail) as u64;
+        let dropped = stream_len - (head + tail) as u64;
         let mut bytes = Vec::with_capacity(limit + 64);
         bytes.extend_from_slice(&self.bytes[..head]);
-        bytes.extend_from_slice(dropped_marker(self.dropped).as_bytes());
+        bytes.extend_from_slice(dropped_marker(dropped).as_bytes());
         bytes.extend_from_slice(&self.bytes[self.bytes.len() - tail..]);
-        self.bytes = bytes;
+        Some(Captured { bytes, dropped })
     }
 }
 
@@ -434,64 +442,6 @@ fn members(group: libc::pid_t) -> Vec<String> {
                 == Some(group)
         })
         .collect()
-}
-
-/// The runs in progress, so that a SIGINT or SIGTERM of the harness can kill their process
-/// groups before it exits (see `cli::signals`).
-pub mod live {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    struct Run {
-        group: Option<libc::pid_t>,
-    }
-
-    static RUNS: Mutex<Option<HashMap<u64, Run>>> = Mutex::new(None);
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-
-    /// A registered run; unregistered by [`Handle::done`] or when dropped.
-    pub struct Handle(u64);
-
-    pub(super) fn register() -> Handle {
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-        runs.get_or_insert_with(HashMap::new).insert(id, Run { group: None });
-        Handle(id)
-    }
-
-    impl Handle {
-        pub(super) fn set_group(&self, group: libc::pid_t) {
-            let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(run) = runs.as_mut().and_then(|r| r.get_mut(&self.0)) {
-                run.group = Some(group);
-            }
-        }
-
-        pub(super) fn done(self) {}
-    }
-
-    impl Drop for Handle {
-        fn drop(&mut self) {
-            let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(runs) = runs.as_mut() {
-                runs.remove(&self.0);
-            }
-        }
-    }
-
-    /// Kills every live run's process group. The lock is kept, so no new run can start before
-    /// the process exits.
-    pub fn abandon_all() {
-        let runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-        for run in runs.iter().flat_map(|r| r.values()) {
-            if let Some(group) = run.group {
-                // SAFETY: kill(2) on a process group this harness started.
-                unsafe { libc::kill(-group, libc::SIGKILL) };
-            }
-        }
-        std::mem::forget(runs);
-    }
 }
 
 /// What stands in the captured bytes where `dropped` bytes of the stream were left out.

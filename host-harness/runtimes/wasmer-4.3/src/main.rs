@@ -112,12 +112,8 @@ fn redirect_streams() -> std::io::Result<(File, File)> {
 
 /// Sends the outcome (the first one counts) and ends this process at once.
 fn finish(channel: &Channel<File>, report: Report) -> ! {
-    // wasmer 4.3 hands back the guest's `proc_exit` argument unreduced (300 stays 300); the
-    // other runtimes keep its low 8 bits, and so does this one for now.
-    let report = match report {
-        Report::Exited { code } => Report::Exited { code: code & 0xff },
-        other => other,
-    };
+    // wasmer 4.3 hands back the guest's `proc_exit` argument whole (300 stays 300, -1 stays
+    // -1), which is what the protocol asks for.
     log(&format!("outcome: {report:?}"));
     channel.outcome(&report);
     std::process::exit(report.process_status())
