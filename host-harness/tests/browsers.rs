@@ -15,7 +15,7 @@ fn fixture() -> std::path::PathBuf {
 fn cargo_test_in(runtime: &str, extra: &[&str]) -> std::process::Output {
     let runner = format!("{} run --runtime {runtime} --", env!("CARGO_BIN_EXE_wasix-harness"));
     let mut cmd = Command::new("cargo");
-    wasix_harness::list::build::scrub_env(&mut cmd);
+    wasix_harness::list::scrub_env(&mut cmd);
     cmd.current_dir(fixture())
         .env("CARGO_TARGET_WASM32_WASMER_WASI_RUNNER", runner)
         .env("WASIX_HARNESS_CACHE", repo().join("target").join("harness-test-cache"))

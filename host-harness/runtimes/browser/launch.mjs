@@ -72,7 +72,8 @@ export function executableOf(kind) {
 }
 
 // Starts the browser and connects to it. `log` takes one line of diagnostics.
-// Returns { browser, kind, version, close() }.
+// Returns { browser, kind, version, close(), onExit }: `onExit(how)`, if set, is called when
+// the browser ends without being closed.
 export async function launch(kind, { log = () => {}, timeoutMs = 60000 } = {}) {
   const executable = executableOf(kind);
   if (!fs.existsSync(executable))
@@ -103,9 +104,13 @@ export async function launch(kind, { log = () => {}, timeoutMs = 60000 } = {}) {
     }
   };
   let exited = null;
+  let closed = false;
+  let handle = null;
   child.on("exit", (code, signal) => {
     exited = { code, signal };
     log(`${kind} exited (${signal ?? code})`);
+    // Not asked to: whoever drives it is told (handle.onExit).
+    if (!closed) handle?.onExit?.(signal ?? code);
   });
   const endpoint = await new Promise((resolve, reject) => {
     let text = "";
@@ -145,8 +150,8 @@ export async function launch(kind, { log = () => {}, timeoutMs = 60000 } = {}) {
   }
   const version = await browser.version().catch(() => kind);
   log(`${kind} ready: ${version} (pid ${child.pid})`);
-  let closed = false;
-  return {
+  handle = {
+    onExit: null,
     browser,
     kind,
     version,
@@ -169,4 +174,5 @@ export async function launch(kind, { log = () => {}, timeoutMs = 60000 } = {}) {
       removeProfile();
     },
   };
+  return handle;
 }

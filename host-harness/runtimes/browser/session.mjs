@@ -1,18 +1,20 @@
 // One browser serving many runs.
 //
-// Every run gets a page of its own, with its own @wasmer/sdk instance, and the page is
-// discarded when the run ends: no run sees another's files, output or state, and nothing one
-// run breaks (a guest thread still spinning after its process ended holds one of the sdk's
-// pooled workers, and was seen to make the next run on that instance hang) is used again.
-// What makes this cheap is that the next run's page is opened, its sdk loaded and its worker
-// pool started (page/driver.mjs runs a warm-up module of its own) while the current run runs.
+// A run happens in a page (its own @wasmer/sdk instance), with an sdk package and sandbox of
+// its own (page/driver.mjs). After a run the page serves the next run only if every call into
+// that run's guest code had returned (`settled` clean): a guest thread still spinning after
+// its process ended holds one of the sdk's pooled workers, and was seen to make the next run
+// on that instance hang. Otherwise the page is closed, and with it every worker it started.
+// One spare page (loaded, its sdk ready, its warm-up module run) is kept ready in the
+// background, so that a closed page does not cost the next run the page's start-up.
 //
-// session.run(request, io) starts one run and returns { done, writeStdin, endStdin, cancel }:
+// session.run(request, io) starts one run and returns { done, writeStdin, endStdin }:
 //   request: { args, env, files: [{path, bytes}], module (Uint8Array) }
 //   io: { started(), stdout(bytes), stderr(bytes) }
 //   done: a promise of the outcome, in the sandbox protocol's forms (../PROTOCOL.md).
 // Runs are served one at a time: start the next when `done` has resolved.
 import { launch } from "./launch.mjs";
+import { fullExitStatus } from "./protocol.mjs";
 import { Server } from "./server.mjs";
 
 const TRAP_TEXT = /RuntimeError|call stack|too much recursion|out of bounds|unreachable/i;
@@ -21,8 +23,11 @@ const TRAP_TEXT = /RuntimeError|call stack|too much recursion|out of bounds|unre
 // suite run on a loaded machine, to leave a run without `started` until the compile limit.
 const READY_LIMIT_MS = 30000;
 const READY_TRIES = 2;
-// How long a context may take to close before the browser is considered stuck.
+// How long a page may take to close before the browser is considered stuck.
 const CLOSE_LIMIT_MS = 5000;
+// How long after a run's outcome a page may take to say whether it is clean (it waits 250 ms
+// at most itself); past it the page counts as not clean.
+const SETTLE_LIMIT_MS = 5000;
 
 function oneLine(s) {
   return String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 500);
@@ -36,15 +41,17 @@ export function trapMessage(text) {
   return oneLine(m ? m[1] : line);
 }
 
+let pages = 0;
+
 // One page and its socket: an sdk instance that serves runs.
 class Instance {
   constructor(session) {
     this.session = session;
-    this.log = session.log;
-    this.runs = 0;
+    this.n = ++pages;
+    this.log = (m) => session.log(`page ${this.n}: ${m}`);
     this.socket = null;
-    this.context = null;
-    this.current = null; // the run being served: { id, onMessage, onTrap, onGone }
+    this.page = null;
+    this.current = null; // the run being served: { id, onMessage, onOutput, onTrap, onGone }
     this.gone = null; // why the page can no longer serve
     let ready, failed;
     this.isReady = false;
@@ -85,8 +92,9 @@ class Instance {
       // reach (the sdk has no storage with `cache: false`; a guest sees only its sandbox), and
       // it shares the HTTP cache, so the sdk's compiled code is not made again for every page.
       const page = await session.handle.browser.newPage();
-      this.context = page;
-      page.on("console", (m) => this.log(`page console.${m.type()}: ${oneLine(m.text())}`));
+      this.page = page;
+      if (this.gone) return this.discard();
+      page.on("console", (m) => this.log(`console.${m.type()}: ${oneLine(m.text())}`));
       page.on("pageerror", (e) => this.log(`page error: ${oneLine(e?.message ?? e)}`));
       page.on("error", (e) => this.lost(`the ${session.kind} page crashed: ${oneLine(e?.message ?? e)}`));
       await page.goto(url, { waitUntil: "domcontentloaded" });
@@ -96,10 +104,18 @@ class Instance {
     });
   }
 
+  send(data) {
+    try {
+      this.socket?.send(data);
+    } catch (e) {
+      this.log(`send failed: ${e.message}`);
+    }
+  }
+
   lost(why) {
     if (this.gone) return;
     this.gone = why;
-    this.log(`page lost: ${why}`);
+    this.log(`lost: ${why}`);
     this.failReady(new Error(why));
     if (this.isReady) this.current?.onGone(why);
     this.discard();
@@ -114,11 +130,11 @@ class Instance {
       this.socket?.terminate();
     } catch {}
     this.discarding = (async () => {
-      const ctx = this.context;
-      if (!ctx) return;
-      this.context = null;
-      const closing = ctx.close().then(() => true, (e) => {
-        this.log(`closing a page failed: ${e.message}`);
+      const page = this.page;
+      if (!page) return;
+      this.page = null;
+      const closing = page.close().then(() => true, (e) => {
+        this.log(`closing the page failed: ${e.message}`);
         return false;
       });
       const ok = await Promise.race([closing, new Promise((r) => setTimeout(() => r(false), CLOSE_LIMIT_MS))]);
@@ -148,21 +164,34 @@ export class BrowserSession {
     this.log = log;
     this.broken = null;
     this.runs = 0;
-    this.instance = null;
+    this.current = null; // a page that served a run and is clean
+    this.spare = null; // a page being prepared
+    this.settling = null; // the last run's page, until it says whether it is clean
+    this.prepare();
   }
 
   get version() {
     return this.handle.version;
   }
 
-  // Opens the page the next run will use, if there is none.
+  // Makes sure a spare page is on its way.
   prepare() {
-    if (!this.instance || this.instance.gone) this.instance = new Instance(this);
-    return this.instance;
+    if (!this.broken && (!this.spare || this.spare.gone)) this.spare = new Instance(this);
+  }
+
+  // The page the next run uses: the clean one that served the last run, else the spare.
+  take() {
+    let instance = this.current;
+    this.current = null;
+    if (!instance || instance.gone) {
+      instance = this.spare && !this.spare.gone ? this.spare : new Instance(this);
+      this.spare = null;
+    }
+    return instance;
   }
 
   async close() {
-    await this.instance?.discard();
+    await Promise.all([this.current?.discard(), this.spare?.discard()]);
     this.server.close();
     await this.handle.close();
   }
@@ -170,31 +199,35 @@ export class BrowserSession {
   run(request, io) {
     const id = ++this.runs;
     const log = (m) => this.log(`run ${id}: ${m}`);
-    let instance = this.prepare();
-    // This page is this run's alone; the next run's starts loading now.
-    this.instance = null;
-    if (!this.broken) this.prepare();
+    let instance = null;
     let settle;
     const done = new Promise((r) => (settle = r));
     let outcome = null;
     let trap = null;
     let stdinQueue = [];
     let stdinEnded = false;
+    let settled;
+    const clean = new Promise((r) => (settled = r));
 
     const finish = (result) => {
       if (outcome) return;
       outcome = result;
       log(`outcome ${JSON.stringify(result)}`);
-      if (instance.current?.id === id) instance.current = null;
-      instance.discard();
       settle(result);
     };
-    const send = (data) => {
-      try {
-        instance.socket?.send(data);
-      } catch (e) {
-        log(`send failed: ${e.message}`);
-      }
+    // After the outcome: keep the page for the next run if it is clean, else close it.
+    const release = () => {
+      if (!instance) return;
+      const late = new Promise((r) => setTimeout(() => r(false), SETTLE_LIMIT_MS).unref());
+      this.settling = Promise.race([clean, late]).then((ok) => {
+        if (instance.current?.id === id) instance.current = null;
+        if (ok && !instance.gone && !this.broken) this.current = instance;
+        else {
+          log(`page ${instance.n} closed: ${instance.gone ?? "a call into the guest was still running after its end"}`);
+          instance.discard();
+        }
+        this.prepare();
+      });
     };
 
     const current = {
@@ -205,7 +238,10 @@ export class BrowserSession {
         if (bytes[0] === 1) io.stdout(bytes.subarray(1));
         else if (bytes[0] === 2) io.stderr(bytes.subarray(1));
       },
-      onGone: (why) => finish({ kind: "crashed", message: `${why} before the guest ended` }),
+      onGone: (why) => {
+        settled(false);
+        finish({ kind: "crashed", message: `${why} before the guest ended` });
+      },
       onMessage: (msg) => {
         switch (msg.type) {
           case "started":
@@ -215,7 +251,7 @@ export class BrowserSession {
             if (msg.reason !== "exited" && msg.reason !== undefined)
               finish({ kind: "crashed", message: `the sdk ended the guest: ${msg.reason} (status ${msg.code})` });
             else if (trap) finish({ kind: "trapped", message: trap });
-            else finish({ kind: "exited", code: msg.code });
+            else finish({ kind: "exited", code: fullExitStatus(msg.code, msg.passed ?? null) });
             break;
           case "rejected":
             log(`wait() rejected: ${msg.message}`);
@@ -228,30 +264,18 @@ export class BrowserSession {
               finish({ kind: "not_started", status: 69, message: `the sdk in ${this.kind} cannot ${msg.stage === "package" ? "load" : "run"} the module: ${msg.message}` });
             else finish({ kind: "crashed", message: `the page failed (${msg.stage}): ${msg.message}` });
             break;
+          case "settled":
+            settled(msg.clean === true);
+            break;
         }
       },
     };
 
     let sent = false;
-    const start = (tries) => {
-      instance.current = current;
-      instance.ready.then(() => send_run(), (e) => {
-        if (outcome) return;
-        if (tries > 1 && !this.broken) {
-          log(`retrying on another page: ${oneLine(e?.message ?? e)}`);
-          instance.discard();
-          instance = this.instance && !this.instance.gone ? this.instance : new Instance(this);
-          this.instance = null;
-          if (!this.broken) this.prepare();
-          start(tries - 1);
-        } else finish({ kind: "crashed", message: oneLine(e?.message ?? e) });
-      });
-    };
-    const send_run = () => {
+    const sendRun = () => {
       if (outcome) return;
-      instance.runs++;
       const files = request.files ?? [];
-      send(JSON.stringify({
+      instance.send(JSON.stringify({
         type: "run",
         id,
         args: request.args ?? [],
@@ -259,31 +283,48 @@ export class BrowserSession {
         files: files.map((f) => ({ path: f.path, size: f.bytes.length })),
         module_size: request.module.length,
       }));
-      send(request.module);
-      for (const f of files) send(f.bytes);
+      instance.send(request.module);
+      for (const f of files) instance.send(f.bytes);
       sent = true;
-      for (const chunk of stdinQueue) send(chunk);
+      for (const chunk of stdinQueue) instance.send(chunk);
       stdinQueue = null;
-      if (stdinEnded) send(JSON.stringify({ type: "stdin_end" }));
+      if (stdinEnded) instance.send(JSON.stringify({ type: "stdin_end" }));
     };
-    start(READY_TRIES);
+    const start = async (tries) => {
+      await this.settling;
+      instance = this.take();
+      instance.current = current;
+      try {
+        await instance.ready;
+      } catch (e) {
+        if (outcome) return;
+        instance.current = null;
+        if (tries > 1 && !this.broken) {
+          log(`retrying on another page: ${oneLine(e?.message ?? e)}`);
+          instance.discard();
+          this.prepare();
+          return start(tries - 1);
+        }
+        settled(false);
+        return finish({ kind: "crashed", message: oneLine(e?.message ?? e) });
+      }
+      this.prepare();
+      sendRun();
+    };
+    start(READY_TRIES).catch((e) => finish({ kind: "crashed", message: oneLine(e?.message ?? e) }));
+    done.then(release);
 
     return {
       done,
       writeStdin(bytes) {
         if (outcome) return;
-        if (sent) send(bytes);
+        if (sent) instance.send(bytes);
         else stdinQueue.push(bytes);
       },
       endStdin() {
         if (stdinEnded) return;
         stdinEnded = true;
-        if (sent && !outcome) send(JSON.stringify({ type: "stdin_end" }));
-      },
-      // Ends the run now (its guest hangs): its page and workers are discarded.
-      async cancel(reason = "cancelled") {
-        finish({ kind: "crashed", message: reason });
-        await instance.discard();
+        if (sent && !outcome) instance.send(JSON.stringify({ type: "stdin_end" }));
       },
     };
   }

@@ -1,22 +1,26 @@
-// Loaded by run.mjs in place of the sdk's own worker script (which it then imports): records a
-// trap of guest code that runs in this worker, for run.mjs to classify the end as `trapped`.
+// Loaded by instance.mjs in place of the sdk's own worker script (which it then imports):
+// records a trap of guest code that runs in this worker, for the instance to classify the end
+// as `trapped`, and counts the calls into guest code in progress, for the instance to know
+// whether a run left a guest thread running (then it is not used again).
 //
 // The sdk calls a guest's `_start` and `wasi_thread_start` through `Reflect.apply` (its
 // wasm-bindgen glue). A trap (unreachable, out-of-bounds access, stack overflow, ...) surfaces
 // there as a WebAssembly.RuntimeError (a RangeError for V8's stack overflow), whereas a guest's
 // proc_exit/thread_exit unwinds as the sdk's own error value. The sdk itself turns a trap in a
 // spawned thread into exit status 129 and prints nothing, so this record is the only way to tell
-// that trap from a guest's own exit(129). The record is memory shared with run.mjs, not a file.
+// that trap from a guest's own exit(129). The records are memory shared with the instance's
+// thread, not files.
 //
 // It also notes the status a guest passes to proc_exit, all 32 bits: the sdk keeps only
 // `(status % 256) as u16` of it (protocol.fullExitStatus), so exit(256) would look like exit(0).
 import { workerData } from "node:worker_threads";
 
-import { FirstRecord } from "./protocol.mjs";
+import { FirstRecord, GuestEntries } from "./protocol.mjs";
 
-const { trapBuffer, exitBuffer, workerUrl } = workerData.__wasixHarness;
+const { trapBuffer, exitBuffer, entriesBuffer, workerUrl } = workerData.__wasixHarness;
 const traps = new FirstRecord(trapBuffer);
 const exits = new FirstRecord(exitBuffer);
+const entries = new GuestEntries(entriesBuffer);
 
 const EXIT_IMPORTS = [
   ["wasi_snapshot_preview1", "proc_exit"],
@@ -58,11 +62,14 @@ function isTrap(e) {
     (e instanceof RangeError && /call stack/i.test(e.message));
 }
 Reflect.apply = function (f, self, args) {
+  entries.enter();
   try {
     return apply(f, self, args);
   } catch (e) {
     if (isTrap(e)) traps.record(e.message);
     throw e;
+  } finally {
+    entries.leave();
   }
 };
 await import(workerUrl);

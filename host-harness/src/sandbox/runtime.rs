@@ -20,7 +20,9 @@ use std::process::Command;
 use std::str::FromStr;
 
 use super::module_check::{Exceptions, Needs};
-use crate::errors::{BROWSER_MEMORY_ALLOWANCE, HarnessError, RUNTIME_MEMORY_ALLOWANCE};
+use crate::errors::{
+    BROWSER_MEMORY_ALLOWANCE, HarnessError, RUNTIME_MEMORY_ALLOWANCE, SDK_MEMORY_ALLOWANCE,
+};
 
 /// The wasmer release line embedded in this binary (kept in step with Cargo.toml).
 pub const WASMER_VERSION: &str = "7.4";
@@ -78,13 +80,28 @@ impl Runtime {
         }
     }
 
+    /// Whether its runner serves many runs, one after another, with each guest's streams on
+    /// the protocol's channel (a Node process, or Node and a browser, that would otherwise
+    /// start for every run); the embedded wasmers start a child per run (milliseconds).
+    pub fn serves_many(self) -> bool {
+        matches!(self, Runtime::Sdk | Runtime::Chromium | Runtime::Firefox)
+    }
+
     /// What the runtime itself may use on top of `--memory-limit` (its child's process group
     /// is measured as a whole) before the watchdog kills the run.
     pub fn memory_allowance(self) -> u64 {
         match self {
             Runtime::Chromium | Runtime::Firefox => BROWSER_MEMORY_ALLOWANCE,
-            Runtime::Wasmer | Runtime::Sdk | Runtime::Wasmer43 => RUNTIME_MEMORY_ALLOWANCE,
+            Runtime::Sdk => SDK_MEMORY_ALLOWANCE,
+            Runtime::Wasmer | Runtime::Wasmer43 => RUNTIME_MEMORY_ALLOWANCE,
         }
+    }
+
+    /// The most a runner that serves many runs may hold while idle and still take the next
+    /// run: half its allowance, so that a run always has at least the other half for what the
+    /// runtime does for it, however many runs came before.
+    pub fn idle_ceiling(self) -> u64 {
+        self.memory_allowance() / 2
     }
 
     /// The browser a browser runtime drives: its executable (overridable, as the runner reads

@@ -1,7 +1,10 @@
-// The in-page driver: runs one WASIX module on @wasmer/sdk in this page, for the browser
-// runner (../session.mjs), over the page's WebSocket to it. The page is opened before its run
-// is known: it loads the sdk and runs a warm-up module of its own (which starts the sdk's
-// worker pool), says `ready`, and then serves exactly one run.
+// The in-page driver: runs WASIX modules on @wasmer/sdk in this page, one after another, for
+// the browser runner (../session.mjs), over the page's WebSocket to it. The page is opened
+// before its first run is known: it loads the sdk and runs a warm-up module of its own (which
+// starts the sdk's worker pool), says `ready`, and then serves runs. Each run gets its own sdk
+// package and sandbox (../sdk-run.mjs); after each, the page says whether every call into the
+// guest had returned within a short grace (`settled`): only then does the runner give it
+// another run, otherwise it closes the page, and with it every worker the guest left running.
 //
 // Runner to page: a text message {"type": "run", id, args, env, files: [{path, size}],
 //   module_size}, then the module's bytes and each file's bytes as binary messages, in that
@@ -9,34 +12,33 @@
 //   stdin.
 // Page to runner: {"type": "ready"} once the sdk is loaded; per run {"type": "started", id}
 //   right before the guest starts; binary messages whose first byte is 1 (stdout) or 2
-//   (stderr) followed by the bytes; and one ending: {"type": "exit", id, code, reason},
-//   {"type": "rejected", id, message} (wait() failed: a trap in the guest's main
-//   thread), or {"type": "failed", id, stage, message} (the guest never ran).
-import "/h/trap-hook.mjs";
+//   (stderr) followed by the bytes; one ending: {"type": "exit", id, code, reason},
+//   {"type": "rejected", id, message} (wait() failed: a trap in the guest's main thread), or
+//   {"type": "failed", id, stage, message} (the guest never ran); then {"type": "settled", id,
+//   clean}. An `exit` carries `passed`: what the guest passed to proc_exit, if it did.
+import { exitRecord, guestEntries } from "/h/trap-hook.mjs";
+import { runOnSdk } from "/h/sdk-run.mjs";
+import { warmUp } from "/h/warm-up.mjs";
+
+// How long after a run's end its guest threads may take to return (as in ../sdk/instance.mjs).
+const SETTLE_GRACE_MS = 250;
 
 const token = location.pathname.split("/")[2];
 const ws = new WebSocket(`ws://${location.host}/run/${token}/ws`);
 ws.binaryType = "arraybuffer";
 
-const marks = [];
-const mark = (what) => marks.push(`${what} ${performance.now().toFixed(0)}`);
 const send = (obj) => ws.send(JSON.stringify(obj));
 const oneLine = (e) => String(e?.message ?? e).replace(/\s+/g, " ").trim().slice(0, 500);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// `_start` calls proc_exit(0): a module of ours, no guest's.
-const text = (s) => [...new TextEncoder().encode(s)];
-const WARM_UP = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 2, 96, 1, 127, 0, 96, 0, 0, 2, 36, 1, 22, ...text("wasi_snapshot_preview1"),
-  9, ...text("proc_exit"), 0, 0, 3, 2, 1, 1, 5, 3, 1, 0, 1, 7, 19, 2, 6, ...text("memory"), 2, 0, 6,
-  ...text("_start"), 0, 1, 10, 8, 1, 6, 0, 65, 0, 16, 0, 11,
-]);
-async function warmUp(wasmer) {
-  const pkg = await wasmer.packages.create({ modules: { main: WARM_UP }, commands: { main: { module: "main" } } });
-  const sandbox = await wasmer.sandboxes.create({ packages: [pkg], network: { mode: "disabled" } });
-  const proc = await sandbox.command(pkg, []).spawn({ stdin: "closed", stdout: "pipe", stderr: "pipe" });
-  const out = await proc.wait({ check: false });
-  if (out.exitCode !== 0) throw new Error(`the warm-up module ended with ${out.exitCode}`);
+// Whether every call into guest code has returned, waiting at most `graceMs`.
+async function drained(graceMs) {
+  const until = performance.now() + graceMs;
+  while (Atomics.load(guestEntries, 0) !== 0) {
+    if (performance.now() >= until) return false;
+    await sleep(2);
+  }
+  return true;
 }
 
 // What the runner sends, sorted as it arrives: a run's header and its binary parts (module,
@@ -46,7 +48,7 @@ const requests = [];
 let receiving = null;
 let wake = null;
 let closed = false;
-let stdin = { queue: [], ended: false, target: null };
+let stdin = { queue: [], consumer: null };
 ws.onmessage = (ev) => {
   const data = ev.data;
   if (receiving && typeof data !== "string") {
@@ -68,10 +70,8 @@ ws.onclose = () => {
   wake?.();
 };
 function feedStdin(chunk) {
-  if (stdin.ended) return;
-  if (chunk === null) stdin.ended = true;
-  stdin.queue.push(chunk);
-  stdin.target?.();
+  if (stdin.consumer) stdin.consumer(chunk);
+  else stdin.queue.push(chunk);
 }
 async function nextRequest() {
   while (requests.length === 0 && !closed) await new Promise((r) => (wake = r));
@@ -82,72 +82,32 @@ async function nextRequest() {
 async function runOne(wasmer, { run, parts }) {
   const id = run.id;
   const module = parts[0];
+  Atomics.store(exitRecord, 0, 0);
   if (module.length !== run.module_size) throw new Error("the module arrived cut");
   const files = {};
   (run.files ?? []).forEach((f, i) => (files[f.path] = parts[i + 1]));
-  marks.length = 0;
-  mark("received");
-  let pkg, sandbox, proc;
-  try {
-    pkg = await wasmer.packages.create({ modules: { main: module }, commands: { main: { module: "main" } }, files });
-  } catch (e) {
-    return send({ type: "failed", id, stage: "package", message: oneLine(e) });
-  }
-  mark("package");
-  const env = Object.fromEntries(run.env ?? []);
-  try {
-    sandbox = await wasmer.sandboxes.create({ packages: [pkg], env, network: { mode: "disabled" } });
-  } catch (e) {
-    return send({ type: "failed", id, stage: "sandbox", message: oneLine(e) });
-  }
-  mark("sandbox");
-  send({ type: "started", id });
-  try {
-    proc = await sandbox.command(pkg, run.args ?? [], { env }).spawn({ stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  } catch (e) {
-    return send({ type: "failed", id, stage: "spawn", message: oneLine(e) });
-  }
-  mark("spawned");
-
-  // stdin: whatever the runner sends, in order, then close. Ends with the run.
-  let ended = false;
-  const mine = stdin;
-  (async () => {
-    for (;;) {
-      while (mine.queue.length === 0 && !ended) await new Promise((r) => (mine.target = r));
-      if (ended) return;
-      const chunk = mine.queue.shift();
-      if (chunk === null) return await proc.stdin.close();
-      await proc.stdin.write(chunk);
-    }
-  })().catch(() => {});
-
-  const pump = async (stream, tag) => {
-    for await (const value of stream) {
-      const framed = new Uint8Array(value.byteLength + 1);
-      framed[0] = tag;
-      framed.set(value, 1);
-      ws.send(framed);
-    }
+  const output = (tag) => (value) => {
+    const framed = new Uint8Array(value.byteLength + 1);
+    framed[0] = tag;
+    framed.set(value, 1);
+    ws.send(framed);
   };
-  const pumps = Promise.all([pump(proc.stdout, 1), pump(proc.stderr, 2)])
-    .catch((e) => console.error(`output pump: ${oneLine(e)}`));
-  let output, rejected;
-  try {
-    output = await proc.wait({ check: false });
-  } catch (e) {
-    rejected = e;
+  const ended = await runOnSdk(wasmer, { module, args: run.args, env: run.env, files }, {
+    started: () => send({ type: "started", id }),
+    stdout: output(1),
+    stderr: output(2),
+    stdin: (consumer) => {
+      stdin.consumer = consumer;
+      for (const chunk of stdin.queue.splice(0)) consumer(chunk);
+    },
+  });
+  stdin = { queue: [], consumer: null };
+  if (ended.failed) send({ type: "failed", id, stage: ended.failed, message: ended.message });
+  else if (ended.rejected !== undefined) send({ type: "rejected", id, message: ended.rejected });
+  else {
+    const passed = Atomics.load(exitRecord, 0) === 1 ? Atomics.load(exitRecord, 1) : null;
+    send({ type: "exit", id, code: ended.exit.code, reason: ended.exit.reason, passed });
   }
-  mark("waited");
-  // What the guest wrote before it ended (bounded: a stuck writer must not keep us here).
-  await Promise.race([pumps, sleep(200)]);
-  ended = true;
-  mine.target?.();
-  stdin = { queue: [], ended: false, target: null };
-  mark("drained");
-  console.log(`timeline (ms since the page opened): ${marks.join(", ")}`);
-  if (rejected) return send({ type: "rejected", id, message: String(rejected?.message ?? rejected).slice(0, 2000) });
-  send({ type: "exit", id, code: output.exitCode, reason: output.reason });
 }
 
 async function main() {
@@ -168,10 +128,13 @@ async function main() {
     return send({ type: "failed", stage: "sdk", message: oneLine(e) });
   }
   send({ type: "ready" });
-  const request = await nextRequest();
-  if (!request) return;
-  await runOne(wasmer, request)
-    .catch((e) => send({ type: "failed", id: request.run.id, stage: "driver", message: oneLine(e) }));
+  for (;;) {
+    const request = await nextRequest();
+    if (!request) return;
+    await runOne(wasmer, request)
+      .catch((e) => send({ type: "failed", id: request.run.id, stage: "driver", message: oneLine(e) }));
+    send({ type: "settled", id: request.run.id, clean: await drained(SETTLE_GRACE_MS) });
+  }
 }
 
 main().catch((e) => {
