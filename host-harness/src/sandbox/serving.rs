@@ -254,6 +254,7 @@ impl Server {
             nap = (nap * 2).min(POLL);
         };
         let duration = began.elapsed();
+        let guest_time = guest_started.map(|at| at.elapsed());
         let (outcome, keep, died_before_start) = match ending {
             Ending::Reported(report) => {
                 // A runner that says it failed is not trusted with another run.
@@ -278,6 +279,7 @@ impl Server {
             run: GuestRun {
                 outcome,
                 duration,
+                guest_time,
                 stdout,
                 stderr,
                 warnings,

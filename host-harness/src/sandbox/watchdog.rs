@@ -74,7 +74,11 @@ impl Captured {
 #[derive(Clone, Debug)]
 pub struct GuestRun {
     pub outcome: Outcome,
+    /// From the start of the run (the child's start, or the run sent to a runner) to its end.
     pub duration: Duration,
+    /// The guest's own time: from its start (`started`) to the end; `None` if it never
+    /// started. A runtime's start-up and the module's compilation are not in it.
+    pub guest_time: Option<Duration>,
     pub stdout: Captured,
     pub stderr: Captured,
     /// The child's warnings for the user (a cache entry that failed authentication, ...).
@@ -100,6 +104,7 @@ impl GuestRun {
         GuestRun {
             outcome,
             duration: Duration::ZERO,
+            guest_time: None,
             stdout: Captured::default(),
             stderr: Captured::default(),
             warnings: Vec::new(),
@@ -159,6 +164,7 @@ pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError>
     Ok(GuestRun {
         outcome,
         duration: run.duration,
+        guest_time: run.guest_time,
         stdout: run.stdout,
         stderr: run.stderr,
         warnings: run.warnings,
@@ -201,6 +207,7 @@ pub fn run_native(
     Ok(GuestRun {
         outcome,
         duration: run.duration,
+        guest_time: run.guest_time,
         stdout: run.stdout,
         stderr: run.stderr,
         warnings: Vec::new(),
@@ -247,6 +254,7 @@ impl Limit {
 struct Supervised {
     ended: Ended,
     duration: Duration,
+    guest_time: Option<Duration>,
     stdout: Captured,
     stderr: Captured,
     peak_memory: u64,
@@ -419,6 +427,7 @@ fn supervise(
         nap = (nap * 2).min(POLL);
     };
     let duration = started.elapsed();
+    let guest_time = guest_started.map(|at| at.elapsed());
     // Whatever the child left behind in its group goes too, so the pipes close.
     kill_group();
     registered.done();
@@ -433,6 +442,7 @@ fn supervise(
     Ok(Supervised {
         ended,
         duration,
+        guest_time,
         stdout: join_reader(stdout_reader),
         stderr: join_reader(stderr_reader),
         peak_memory,
