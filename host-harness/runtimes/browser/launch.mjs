@@ -78,7 +78,10 @@ export async function launch(kind, { log = () => {}, timeoutMs = 60000 } = {}) {
   const executable = executableOf(kind);
   if (!fs.existsSync(executable))
     throw Object.assign(new Error(`${executable} is not installed (Debian package ${BROWSERS[kind].debianPackage}; run scripts/provision, or set ${BROWSERS[kind].override})`), { missing: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), `wasix-harness-${kind}-`));
+  // The runner's private directory, which the harness made for it (not the temporary
+  // directory, which users map for guests) and removes with it.
+  const base = process.env.WASIX_HARNESS_RUNNER_DIR || os.tmpdir();
+  const profile = fs.mkdtempSync(path.join(base, `${kind}-profile-`));
   let args;
   if (kind === "chromium") {
     args = [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, "about:blank"];

@@ -10,11 +10,15 @@
 //     leads out, dangles, or points at a directory being copied (a loop) is left out;
 //   * FIFOs, sockets and devices are left out (a copy cannot be one), and so is an entry that
 //     cannot be read;
+//   * a runner's private directory (`wasix-harness-runner-*`: a browser's profile) is left out,
+//     should a mapped directory hold one;
 //   * at most the run's memory limit in bytes, in all (the sdk holds every file in memory).
 // The sdk has no way to create an EMPTY directory (package files are files only), so a mapped
 // directory that is empty or holds an empty subdirectory cannot be given: `unsupported`.
 import fs from "node:fs";
 import path from "node:path";
+
+const RUNNER_DIR = /^wasix-harness-runner-/;
 
 // -> { files: {guestPath: Uint8Array}, unsupported: null | "one line why" }
 export function collectDirs(dirs, limit, log = () => {}) {
@@ -58,6 +62,10 @@ function collectDir(root, hostDir, guestDir, files, budget, ancestors, log) {
   try {
     for (const ent of entries) {
       let h = path.join(hostDir, ent.name);
+      if (RUNNER_DIR.test(ent.name)) {
+        log(`left out ${h}: a runner's own directory`);
+        continue;
+      }
       const g = path.posix.join(guestDir, ent.name);
       let st = fs.lstatSync(h);
       if (st.isSymbolicLink()) {

@@ -41,5 +41,6 @@ pub use policy::{
     MAX_CAPTURE_LIMIT, RunInput, RunPolicy,
 };
 pub use runtime::{Runtime, parse_list as parse_runtimes, set_child_binary};
+pub use serving::end_runners;
 pub use spec::{Invocation, MappedDir, Output, RunSpec, Stdin};
 pub use watchdog::{Captured, GuestRun, RunnerUse, run, run_native};

