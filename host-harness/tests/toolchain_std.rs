@@ -142,3 +142,29 @@ fn std_is_built_from_the_toolchains_own_tree_of_each_variant() {
         assert!(module.is_file(), "{}", module.display());
     }
 }
+
+fn run_on(runtime: &str, module: &Path, timeout: &str) -> std::process::Output {
+    common::harness()
+        .args(["run", "--runtime", runtime, "--timeout", timeout])
+        .arg(module)
+        .output()
+        .expect("the harness runs")
+}
+
+/// The point of the `wasix` std (toolchain/std-patches/wasix-futex.patch): its `Mutex` waits
+/// in the WASIX `futex_wait` call, which wasmer 4.3 interrupts to run the shim's exit signal,
+/// where Debian's std waits in `memory.atomic.wait32`, which it never interrupts.
+#[test]
+fn another_threads_exit_ends_main_waiting_in_a_mutex_on_wasmer_4_3_with_the_wasix_std_only() {
+    let dir = mutex_crate();
+    let (_, wasix) = build(dir.path(), None);
+    let (_, wasip1) = build(dir.path(), Some("wasip1"));
+    for module in [&wasix, &wasip1] {
+        let out = run_on("wasmer", module, "10");
+        assert_eq!(out.status.code(), Some(9), "wasmer, {}: {}", module.display(), text(&out));
+    }
+    let out = run_on("wasmer-4.3", &wasix, "10");
+    assert_eq!(out.status.code(), Some(9), "wasmer 4.3, wasix std: {}", text(&out));
+    let out = run_on("wasmer-4.3", &wasip1, "3");
+    assert_eq!(out.status.code(), Some(124), "wasmer 4.3, wasip1 std: {}", text(&out));
+}
