@@ -137,8 +137,7 @@ fn main() {
             continue;
         }
         let on = |m: &Path| -> Duration {
-            let inv = Invocation { runtime, ..request(m, &[], cached.clone()) };
-            watchdog::run(&inv).expect("run").duration
+            sandbox::run(&request(m, &[], cached.clone()), runtime).expect("run").duration
         };
         let (wasix, wasip1) = alternate(|| on(&seed_wasix), || on(&seed_wasip1));
         rows.push(ratio_row(
