@@ -170,7 +170,9 @@ pub fn build_targets(
 }
 
 /// Cargo and rustup tell child processes which toolchain, flags and target directory they
-/// run under; a guest build must not inherit the harness's own (e.g. under `cargo test`).
+/// run under; a guest build must not inherit the harness's own (e.g. under `cargo test`),
+/// nor the toolchain's switches from the caller's shell (`WASIX_TOOLCHAIN_STD`: guests are
+/// built with the toolchain's default std; `--toolchain` names another toolchain).
 pub fn scrub_env(cmd: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -194,6 +196,7 @@ pub fn scrub_env(cmd: &mut Command) {
                     | "RUST_RECURSION_COUNT"
                     | "WASIX_PANIC_EXIT_BARE"
                     | "WASIX_TOOLCHAIN_SHIM"
+                    | "WASIX_TOOLCHAIN_STD"
             )
         {
             cmd.env_remove(key);
