@@ -8,6 +8,8 @@
 //! * a file a run writes is not there for the next run;
 //! * output of one run never appears in another's (a flood of stderr, then a hello);
 //! * a hung run (124) kills its runner; the next run gets a fresh one and passes;
+//! * the guest's time starts when its module is instantiated, whatever it imports (a module
+//!   with no import at all too), never by the runner's fallback;
 //! * the runner really is the same one between those runs (its pid, its count of runs), so
 //!   none of the above passes for want of reuse; and `--runner-per-run` gives a fresh one.
 //!
@@ -142,6 +144,15 @@ fn runs_apart_on(runtime: Runtime) {
     let fresh = after.runner.expect("a runner");
     assert_ne!(fresh.pid, runner.pid, "{runtime}: the hung run's runner served again");
     assert_eq!(fresh.earlier_runs, 0);
+
+    // The start of a guest that imports nothing is seen too: its timeout runs from there, and
+    // no warning says that the runner had to assume it.
+    let (_dir, spin) = wat_module(
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))"#,
+    );
+    let spun = run_on(runtime, &spin, &[], Some(Duration::from_secs(2)));
+    assert!(spun.outcome.is_timeout(), "{runtime}: {:?}", spun.outcome);
+    assert!(spun.warnings.is_empty(), "{runtime}: {:?}", spun.warnings);
 
     // Without reuse, every run has a runner of its own.
     let once = policy(false);

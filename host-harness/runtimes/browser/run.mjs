@@ -73,6 +73,7 @@ async function handle(run, module, channel, starting) {
     },
     {
       started: () => channel.started(),
+      warning: (text) => channel.warning(text),
       stdout: (b) => channel.stdout(b),
       stderr: (b) => channel.stderr(b),
     },

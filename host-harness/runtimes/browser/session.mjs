@@ -10,7 +10,7 @@
 //
 // session.run(request, io) starts one run and returns { done, writeStdin, endStdin }:
 //   request: { args, env, files: [{path, bytes}], module (Uint8Array) }
-//   io: { started(), stdout(bytes), stderr(bytes) }
+//   io: { started(), warning(text), stdout(bytes), stderr(bytes) }
 //   done: a promise of the outcome, in the sandbox protocol's forms (../PROTOCOL.md).
 // Runs are served one at a time: start the next when `done` has resolved.
 import { launch } from "./launch.mjs";
@@ -246,6 +246,9 @@ export class BrowserSession {
         switch (msg.type) {
           case "started":
             io.started();
+            break;
+          case "warning":
+            io.warning(String(msg.message ?? ""));
             break;
           case "exit":
             if (msg.reason !== "exited" && msg.reason !== undefined)

@@ -7,18 +7,33 @@
 // it (exit, trap, crash) is the caller's, who holds the trap records.
 //
 //   request: { module (Uint8Array), args, env: [[k, v]], files: {guestPath: Uint8Array} }
-//   io: { started(), stdout(bytes), stderr(bytes), stdin(consumer) }: `consumer(bytes)` and
-//       `consumer(null)` (end of stdin) are how the caller feeds the guest's stdin.
+//   io: { started(), warning(text), stdout(bytes), stderr(bytes), stdin(consumer) }:
+//       `consumer(bytes)` and `consumer(null)` (end of stdin) are how the caller feeds the
+//       guest's stdin.
+//   startedFlag: an Int32Array in memory the instance's workers share, which their shim sets
+//       when a guest module is instantiated: `io.started()` is called when it is set (the
+//       guest's `_start` is next), so the worker's own start-up is not the guest's time.
 //   -> { exit: { code, reason } } | { rejected: message } (wait() failed: a trap in the guest's
 //      main thread) | { failed: stage, message } (the guest never ran: "package", "sandbox",
 //      "spawn")
 const DRAIN_MS = 200;
+// If no guest module was seen instantiated this long after the process was spawned, the guest
+// is taken to have started anyway (a way of instantiating the shims do not see), so that the
+// parent's guest timeout always runs.
+const STARTED_FALLBACK_MS = 15000;
 
 const oneLine = (e) => String(e?.message ?? e).replace(/\s+/g, " ").trim().slice(0, 500);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function runOnSdk(wasmer, request, io) {
+export async function runOnSdk(wasmer, request, io, startedFlag) {
   let pkg, sandbox, proc;
+  let announced = false;
+  const announce = () => {
+    if (!announced) {
+      announced = true;
+      io.started();
+    }
+  };
   try {
     pkg = await wasmer.packages.create({
       modules: { main: request.module },
@@ -34,18 +49,28 @@ export async function runOnSdk(wasmer, request, io) {
   } catch (e) {
     return { failed: "sandbox", message: oneLine(e) };
   }
+  let ended = false;
   try {
-    // The module is compiled (packages.create) and the guest's first instruction is next.
-    io.started();
+    // The module is compiled (packages.create); the guest starts once the worker for its main
+    // thread is up and has instantiated it.
+    Atomics.store(startedFlag, 0, 0);
+    const spawning = sandbox.command(pkg, request.args ?? [], { env }).spawn({ stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const fallback = Date.now() + STARTED_FALLBACK_MS;
+    (async () => {
+      while (!ended && !announced && Atomics.load(startedFlag, 0) === 0 && Date.now() < fallback) await sleep(1);
+      if (ended || announced) return;
+      if (Atomics.load(startedFlag, 0) === 0)
+        io.warning(`the guest's start was not seen; its time counts from ${STARTED_FALLBACK_MS / 1000} s after it was spawned`);
+      announce();
+    })();
     try {
       // No timeoutMs: the parent owns the clock. Streams are piped, so no output limit applies.
-      proc = await sandbox.command(pkg, request.args ?? [], { env }).spawn({ stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      proc = await spawning;
     } catch (e) {
       return { failed: "spawn", message: oneLine(e) };
     }
 
     // stdin: in order, then closed; a stdin that stays open keeps the guest's reads blocked.
-    let ended = false;
     let chain = Promise.resolve();
     io.stdin((chunk) => {
       if (ended) return;
@@ -62,13 +87,15 @@ export async function runOnSdk(wasmer, request, io) {
     } catch (e) {
       rejected = e;
     }
+    // A guest that ended before its start was seen (its instantiation failed) still started.
+    announce();
     // What the guest wrote before it ended (bounded: a stream whose writer is a stuck worker
     // must not keep us here).
     await Promise.race([pumps, sleep(DRAIN_MS)]);
-    ended = true;
     if (rejected) return { rejected: String(rejected?.message ?? rejected).slice(0, 2000) };
     return { exit: { code: output.exitCode, reason: output.reason } };
   } finally {
+    ended = true;
     // Its processes' resources; not waited for (a guest thread may still hold them).
     sandbox.close().catch(() => {});
   }

@@ -6,7 +6,8 @@
 // run.mjs to the instance: {type: "run", request} (see ../js/sdk-run.mjs), {type: "stdin",
 //   bytes}, {type: "stdin_end"}.
 // The instance to run.mjs: {type: "ready"} once the sdk is loaded and has run its warm-up
-//   module, or {type: "failed", message}; per run {type: "started"}, {type: "stdout"|"stderr",
+//   module, or {type: "failed", message}; per run {type: "started"}, {type: "warning", message},
+//   {type: "stdout"|"stderr",
 //   bytes}, {type: "outcome", report} (the protocol's forms) and then {type: "settled", clean}:
 //   whether every call into the guest had returned within a short grace (only then may the
 //   instance serve another run); {type: "log", line} at any time.
@@ -29,6 +30,8 @@ const oneLine = (s) => String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 500)
 const traps = new FirstRecord();
 const exits = new FirstRecord();
 const entries = new GuestEntries();
+// Raised by a worker when it instantiates a guest module (worker-shim.mjs).
+const started = new Int32Array(new SharedArrayBuffer(4));
 
 // Every Worker the sdk starts (node:worker_threads, imported by the sdk) runs worker-shim.mjs
 // first, and its console output (the sdk's own diagnostics) goes to the log, never to the
@@ -49,6 +52,7 @@ function installWorkerHooks() {
             trapBuffer: traps.buffer,
             exitBuffer: exits.buffer,
             entriesBuffer: entries.buffer,
+            startedBuffer: started.buffer,
             workerUrl: String(url),
           },
         },
@@ -116,6 +120,7 @@ async function serveRun(request) {
   try {
     const ended = await runOnSdk(wasmer, request, {
       started: () => post({ type: "started" }),
+      warning: (message) => post({ type: "warning", message }),
       stdout: (bytes) => {
         const [owned, transfer] = copy(bytes);
         post({ type: "stdout", bytes: owned }, transfer);
@@ -128,7 +133,7 @@ async function serveRun(request) {
         stdinConsumer = consumer;
         for (const chunk of stdinQueue.splice(0)) consumer(chunk);
       },
-    });
+    }, started);
     report = classify(ended);
   } catch (e) {
     report = { kind: "crashed", message: `the sdk instance failed: ${oneLine(e?.message ?? e)}` };

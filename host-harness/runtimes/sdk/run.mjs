@@ -154,6 +154,8 @@ async function handle(run, module, channel) {
       switch (m.type) {
         case "started":
           return channel.started();
+        case "warning":
+          return channel.warning(m.message);
         case "stdout":
           return channel.stdout(m.bytes);
         case "stderr":

@@ -12,16 +12,21 @@
 // thread, not files.
 //
 // It also notes the status a guest passes to proc_exit, all 32 bits: the sdk keeps only
-// `(status % 256) as u16` of it (protocol.fullExitStatus), so exit(256) would look like exit(0).
+// `(status % 256) as u16` of it (protocol.fullExitStatus), so exit(256) would look like exit(0);
+// and it raises the instance's `started` flag when a guest module is instantiated (its
+// `_start` is next): the moment the guest's time begins, after the worker that runs it started.
 import { workerData } from "node:worker_threads";
 
 import { FirstRecord, GuestEntries } from "./protocol.mjs";
 
-const { trapBuffer, exitBuffer, entriesBuffer, workerUrl } = workerData.__wasixHarness;
+const { trapBuffer, exitBuffer, entriesBuffer, startedBuffer, workerUrl } = workerData.__wasixHarness;
+const started = new Int32Array(startedBuffer);
 const traps = new FirstRecord(trapBuffer);
 const exits = new FirstRecord(exitBuffer);
 const entries = new GuestEntries(entriesBuffer);
 
+// The sdk's own wasm (wasm-bindgen) imports its glue as "./<name>_bg.js".
+const isSdkGlue = (imports) => !!imports && typeof imports === "object" && Object.keys(imports).some((k) => k.startsWith("./"));
 const EXIT_IMPORTS = [
   ["wasi_snapshot_preview1", "proc_exit"],
   ["wasi_unstable", "proc_exit"],
@@ -31,8 +36,11 @@ const EXIT_IMPORTS = [
   ["wasix_64v1", "proc_exit2"],
 ];
 
-// A copy of `imports` whose exit functions note their argument first.
+// A copy of `imports` whose exit functions note their argument first. A module instantiated
+// without the sdk's own glue namespace ("./wasmer_sdk_js_bg.js") is a guest's: that raises
+// the `started` flag.
 function noteExits(imports) {
+  if (!isSdkGlue(imports)) Atomics.store(started, 0, 1);
   if (!imports || typeof imports !== "object") return imports;
   let copy = null;
   for (const [ns, name] of EXIT_IMPORTS) {

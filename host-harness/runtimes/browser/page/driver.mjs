@@ -11,12 +11,12 @@
 //   order; while it runs, binary messages are stdin bytes and {"type": "stdin_end"} closes
 //   stdin.
 // Page to runner: {"type": "ready"} once the sdk is loaded; per run {"type": "started", id}
-//   right before the guest starts; binary messages whose first byte is 1 (stdout) or 2
+//   right before the guest starts; {"type": "warning", id, message}; binary messages whose first byte is 1 (stdout) or 2
 //   (stderr) followed by the bytes; one ending: {"type": "exit", id, code, reason},
 //   {"type": "rejected", id, message} (wait() failed: a trap in the guest's main thread), or
 //   {"type": "failed", id, stage, message} (the guest never ran); then {"type": "settled", id,
 //   clean}. An `exit` carries `passed`: what the guest passed to proc_exit, if it did.
-import { exitRecord, guestEntries } from "/h/trap-hook.mjs";
+import { exitRecord, guestEntries, guestStarted } from "/h/trap-hook.mjs";
 import { runOnSdk } from "/h/sdk-run.mjs";
 import { warmUp } from "/h/warm-up.mjs";
 
@@ -94,13 +94,14 @@ async function runOne(wasmer, { run, parts }) {
   };
   const ended = await runOnSdk(wasmer, { module, args: run.args, env: run.env, files }, {
     started: () => send({ type: "started", id }),
+    warning: (message) => send({ type: "warning", id, message }),
     stdout: output(1),
     stderr: output(2),
     stdin: (consumer) => {
       stdin.consumer = consumer;
       for (const chunk of stdin.queue.splice(0)) consumer(chunk);
     },
-  });
+  }, guestStarted);
   stdin = { queue: [], consumer: null };
   if (ended.failed) send({ type: "failed", id, stage: ended.failed, message: ended.message });
   else if (ended.rejected !== undefined) send({ type: "rejected", id, message: ended.rejected });

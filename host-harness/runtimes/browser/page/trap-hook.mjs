@@ -11,7 +11,9 @@
 //     thread of it still runs, so the page may serve another run (driver.mjs);
 //   * note the status a guest passes to proc_exit, all 32 bits (`exitRecord`: [0] 1 once
 //     noted, [1] the value): the sdk keeps only `(status % 256) as u16` of it, so exit(256)
-//     would look like exit(0) (the runner's protocol.fullExitStatus);
+//     would look like exit(0) (the runner's protocol.fullExitStatus); and raise the page's
+//     `guestStarted` flag when a guest module is instantiated (its `_start` is next: the
+//     moment the guest's time begins, after the worker that runs it started);
 //   * make every Worker the sdk starts (also from inside a worker) load through /h/worker.mjs,
 //     and hand it the shared memory as its first message.
 const scope = globalThis;
@@ -22,16 +24,20 @@ const token = scope.document
 // The page makes them; a worker gets them from whoever started it, before any other message.
 export let guestEntries = scope.document ? new Int32Array(new SharedArrayBuffer(4)) : null;
 export let exitRecord = scope.document ? new Int32Array(new SharedArrayBuffer(8)) : null;
+export let guestStarted = scope.document ? new Int32Array(new SharedArrayBuffer(4)) : null;
 if (!scope.document) {
   scope.addEventListener("message", (ev) => {
     const mine = ev.data?.__wasixHarness;
     if (!mine) return;
     guestEntries = new Int32Array(mine.guestEntries);
     exitRecord = new Int32Array(mine.exitRecord);
+    guestStarted = new Int32Array(mine.guestStarted);
     ev.stopImmediatePropagation();
   });
 }
 
+// The sdk's own wasm (wasm-bindgen) imports its glue as "./<name>_bg.js".
+const isSdkGlue = (imports) => !!imports && typeof imports === "object" && Object.keys(imports).some((k) => k.startsWith("./"));
 const EXIT_IMPORTS = [
   ["wasi_snapshot_preview1", "proc_exit"],
   ["wasi_unstable", "proc_exit"],
@@ -41,8 +47,11 @@ const EXIT_IMPORTS = [
   ["wasix_64v1", "proc_exit2"],
 ];
 
-// A copy of `imports` whose exit functions note their argument first.
+// A copy of `imports` whose exit functions note their argument first. A module instantiated
+// without the sdk's own glue namespace ("./wasmer_sdk_js_bg.js") is a guest's: that raises
+// `guestStarted`.
 function noteExits(imports) {
+  if (guestStarted && !isSdkGlue(imports)) Atomics.store(guestStarted, 0, 1);
   if (!imports || typeof imports !== "object") return imports;
   let copy = null;
   for (const [ns, name] of EXIT_IMPORTS) {
@@ -110,7 +119,9 @@ if (Native && !Native.wasixHarness) {
       else super(url, options);
       // Posted before whoever starts the worker posts anything: its first message.
       if (ours && guestEntries)
-        this.postMessage({ __wasixHarness: { guestEntries: guestEntries.buffer, exitRecord: exitRecord.buffer } });
+        this.postMessage({
+          __wasixHarness: { guestEntries: guestEntries.buffer, exitRecord: exitRecord.buffer, guestStarted: guestStarted.buffer },
+        });
     }
   }
   HarnessWorker.wasixHarness = true;
