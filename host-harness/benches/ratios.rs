@@ -151,6 +151,27 @@ fn main() {
         ));
     }
 
+    // 1d. what a run costs on each JS runtime beside wasmer: a hello world, run by run as
+    // `wasix-harness run` makes it (a Node process, or a browser and a page, per run; the
+    // medians the goals of issue 16 are about: <= 100 ms on the sdk, <= 150 ms in a browser).
+    for runtime in [Runtime::Sdk, Runtime::Chromium, Runtime::Firefox] {
+        if let Err(e) = runtime.check_available() {
+            eprintln!("bench: {e}; skipping its row");
+            continue;
+        }
+        eprintln!("bench: per-run overhead on {runtime}");
+        let on = |r: Runtime| -> Duration {
+            sandbox::run(&request(&module("hello"), &[], cached.clone()), r).expect("run").duration
+        };
+        let (js, wasmer) = alternate_n(7, || on(runtime), || on(Runtime::Wasmer));
+        rows.push(ratio_row(
+            &format!("per-run overhead: hello on {} vs on wasmer", runtime.describe()),
+            js,
+            wasmer,
+            "(context; goal sdk <= 100 ms, browsers <= 150 ms)",
+        ));
+    }
+
     // 2. the crate's cost.
     eprintln!("bench: install cost and workload");
     let probe = |m: &Path, args: &[&str], key: &str| -> f64 {

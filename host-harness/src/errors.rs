@@ -26,6 +26,15 @@ pub const MEMORY_EXCEEDED: i32 = 137;
 /// their stacks (measured: about 40 MiB for a small module, under 200 MiB while compiling a
 /// std test binary).
 pub const RUNTIME_MEMORY_ALLOWANCE: u64 = 256 << 20;
+/// The same for `@wasmer/sdk` in Node: Node itself, the runner's sdk instances (each a worker
+/// thread with the sdk's own wasm and its pool of workers: the one serving runs and a spare;
+/// measured: 200-250 MiB for both, idle) and a Worker per guest thread (storm_64_threads).
+pub const SDK_MEMORY_ALLOWANCE: u64 = 1 << 30;
+/// The same for a runtime in a browser: the browser's own processes (browser, renderer,
+/// GPU/utility, zygote) each count their shared pages once more (measured: 1.3 GiB of summed
+/// resident memory for `hello` in Chromium and Firefox, 1.6 GiB for 64 threads; 1.0-1.2 GiB
+/// for an idle runner with the page that served a run and a spare page).
+pub const BROWSER_MEMORY_ALLOWANCE: u64 = 3 << 30;
 /// The guest trapped (unreachable, out-of-bounds access, stack overflow...): 128 + SIGILL,
 /// what a native process killed by an illegal instruction reports.
 pub const TRAPPED: i32 = 132;

@@ -24,7 +24,7 @@ pub enum Outcome {
     CompileTimedOut { after_ms: u64 },
     /// The watchdog killed the run because its processes used more than `budget` bytes of
     /// memory (`used` when it was seen).
-    MemoryExceeded { budget: u64, used: u64 },
+    MemoryExceeded { budget: u64, allowance: u64, used: u64 },
     /// The module never ran: `status` is the harness's status for the reason.
     NotStarted { status: i32, message: String },
     /// The run needs something the runtime cannot do (`not supported on sdk: ...`); the
@@ -93,10 +93,10 @@ impl Outcome {
                 "the module was still being read or compiled after {} s (--compile-timeout)",
                 fmt_secs(*after_ms)
             )),
-            Outcome::MemoryExceeded { budget, used } => Some(format!(
+            Outcome::MemoryExceeded { budget, allowance, used } => Some(format!(
                 "exceeded the memory budget of {} (--memory-limit, plus {} for the runtime itself): {} in use",
-                fmt_bytes(budget.saturating_sub(crate::errors::RUNTIME_MEMORY_ALLOWANCE)),
-                fmt_bytes(crate::errors::RUNTIME_MEMORY_ALLOWANCE),
+                fmt_bytes(budget.saturating_sub(*allowance)),
+                fmt_bytes(*allowance),
                 fmt_bytes(*used)
             )),
             Outcome::NotStarted { message, .. } => Some(message.clone()),

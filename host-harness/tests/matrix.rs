@@ -42,7 +42,7 @@ fn every_scenario_meets_its_expectations_and_the_reports_agree() {
     assert!(passed >= 6, "only {passed} scenarios ran");
     let finished = events.iter().filter(|e| e["type"] == "case" && e["event"] == "passed").count();
     assert_eq!(finished as u64, passed);
-    for runtime in ["wasmer", "sdk", "wasmer-4.3"] {
+    for runtime in ["wasmer", "sdk", "wasmer-4.3", "chromium", "firefox"] {
         let ran = events.iter().filter(|e| e["type"] == "case" && e["runtime"] == runtime).count();
         assert!(ran >= 6, "only {ran} cases ran on {runtime}");
     }

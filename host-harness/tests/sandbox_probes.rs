@@ -263,7 +263,11 @@ const PROBES: &[Probe] = &[
         "with the type [i64] -> []",
     ),
     Probe {
-        differs: &[("sdk", status(0), "V8 in Node 20 runs the legacy encoding")],
+        differs: &[
+            ("sdk", status(0), "V8 13.6 in Node 24 runs both encodings"),
+            ("chromium", status(0), "Chromium 156 runs both encodings"),
+            ("firefox", status(0), "Firefox 153 runs both encodings"),
+        ],
         ..bad(
             "wasm exceptions, legacy encoding",
             Module::Wat(LEGACY_EXCEPTIONS),
@@ -272,7 +276,12 @@ const PROBES: &[Probe] = &[
         )
     },
     Probe {
-        differs: &[("wasmer", status(0), "wasmer 7.4's Cranelift runs the exnref encoding")],
+        differs: &[
+            ("wasmer", status(0), "wasmer 7.4's Cranelift runs the exnref encoding"),
+            ("sdk", status(0), "V8 13.6 in Node 24 runs both encodings"),
+            ("chromium", status(0), "Chromium 156 runs both encodings"),
+            ("firefox", status(0), "Firefox 153 runs both encodings"),
+        ],
         ..bad(
             "wasm exceptions, exnref encoding",
             Module::Wat(EXNREF_EXCEPTIONS),

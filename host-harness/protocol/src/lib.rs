@@ -10,8 +10,13 @@
 //! be opened again through `/proc/PID/fd/N`.
 //!
 //! Framing: every message is one line of JSON (an object with a `type`), followed by as many
-//! raw bytes as its `payload` key says, if it has one. Messages carry the `id` of their run, so
-//! that a runner may one day serve many runs over one channel.
+//! raw bytes as its `payload` key says, if it has one. Messages carry the `id` of their run.
+//!
+//! A run's [`Stdio`] says where the guest's standard streams are: the child's own descriptors
+//! 0-2 (one run per child: the embedded wasmer's child, the wasmer 4.3 runner), or messages on
+//! the control channel (`stdin`/`stdin_end` in, `stdout`/`stderr` out), which lets one
+//! long-lived runner serve many runs, one after another (the JS runners: a Node process or a
+//! browser per job slot).
 
 use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
@@ -21,7 +26,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The protocol version a run message carries; it changes when a message's meaning does.
-pub const VERSION: u32 = 2;
+/// 3: runs may carry their guest's streams as messages ([`Stdio::Channel`]), and a runner so
+/// asked serves further runs on the same channel.
+pub const VERSION: u32 = 3;
 
 /// The child's descriptor of the control channel (request in; `started`, warnings, outcome out).
 pub const CONTROL_FD: i32 = 3;
@@ -79,6 +86,23 @@ pub struct Run {
     /// Where compiled modules may be cached (a runner may ignore it).
     #[serde(default)]
     pub cache_dir: Option<PathBuf>,
+    /// Where the guest's standard streams are.
+    #[serde(default)]
+    pub stdio: Stdio,
+}
+
+/// Where a run's guest reads and writes its standard streams.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stdio {
+    /// The child's own descriptors 0, 1 and 2; the child serves this one run and ends.
+    #[default]
+    Own,
+    /// Messages on the control channel, carrying the run's `id`: [`ToChild::Stdin`] and
+    /// [`ToChild::StdinEnd`] in, [`FromChild::Stdout`] and [`FromChild::Stderr`] out, all
+    /// before the run's outcome. After the outcome the child waits for its next run; the end
+    /// of the channel (the parent closed it) ends the child.
+    Channel,
 }
 
 /// What the parent sends.
@@ -92,6 +116,10 @@ pub enum ToChild {
         /// Bytes of the module after this line.
         payload: u64,
     },
+    /// Bytes for the guest's stdin (a [`Stdio::Channel`] run), in order.
+    Stdin { id: u64, payload: u64 },
+    /// The guest's stdin ends here (reads see end of file once the bytes before are read).
+    StdinEnd { id: u64 },
 }
 
 /// How the guest ended, as the child saw it.
@@ -136,6 +164,10 @@ pub enum FromChild {
     Warning { id: u64, message: String },
     /// How the run ended; the first one counts.
     Outcome { id: u64, outcome: Report },
+    /// Bytes the guest wrote to its stdout (a [`Stdio::Channel`] run), in order.
+    Stdout { id: u64, payload: u64 },
+    /// Bytes the guest wrote to its stderr.
+    Stderr { id: u64, payload: u64 },
     /// A message of a later version: ignored.
     #[serde(other)]
     Unknown,
@@ -238,7 +270,8 @@ pub mod child {
     use super::*;
 
     /// Reads the run from [`CONTROL_FD`] and returns it with the module's bytes and the
-    /// channel to answer on.
+    /// channel to answer on: for a runner that serves one run, with the guest's streams on its
+    /// own descriptors ([`Stdio::Own`]; any other run is an error).
     ///
     /// # Safety
     /// Takes ownership of descriptor [`CONTROL_FD`], which the parent must have passed (and
@@ -250,9 +283,17 @@ pub mod child {
         let Some((message, module)) = read_frame::<ToChild>(&mut input)? else {
             return Err(invalid("the parent sent no run".into()));
         };
-        let ToChild::Run { protocol, run, .. } = message;
+        let ToChild::Run { protocol, run, .. } = message else {
+            return Err(invalid("the parent sent something else than a run first".into()));
+        };
         if protocol != VERSION {
             return Err(invalid(format!("protocol {protocol}, this runner speaks {VERSION}")));
+        }
+        if run.stdio != Stdio::Own {
+            return Err(invalid(
+                "a run with its streams on the channel, and this runner serves one run on its own descriptors"
+                    .into(),
+            ));
         }
         let id = run.id;
         Ok((run, module, Channel::new(id, control)))
@@ -282,6 +323,7 @@ mod tests {
             dirs: vec![Dir { host: "/h::x".into(), guest: "/g".into() }],
             memory_limit: Some(1 << 20),
             cache_dir: None,
+            stdio: Stdio::Own,
         }
     }
 
@@ -315,17 +357,48 @@ mod tests {
             "dirs",
             "memory_limit",
             "cache_dir",
+            "stdio",
             "payload",
         ] {
             assert!(line.get(key).is_some(), "{key} missing from {line}");
         }
         assert_eq!(line["type"], "run");
+        assert_eq!(line["stdio"], "own");
         assert_eq!(line["env"][0][0], "-K");
         let outcome = FromChild::Outcome { id: 1, outcome: Report::Exited { code: -1 } };
         assert_eq!(
             serde_json::to_string(&outcome).unwrap(),
             r#"{"type":"outcome","id":1,"outcome":{"kind":"exited","code":-1}}"#
         );
+    }
+
+    #[test]
+    fn streams_travel_as_messages_with_their_bytes() {
+        let mut wire = Vec::new();
+        write_frame(&mut wire, &ToChild::Stdin { id: 4, payload: 3 }, b"a\nb").unwrap();
+        write_frame(&mut wire, &ToChild::StdinEnd { id: 4 }, &[]).unwrap();
+        write_frame(&mut wire, &FromChild::Stderr { id: 4, payload: 2 }, b"\n\n").unwrap();
+        let mut input = &wire[..];
+        assert_eq!(
+            read_frame::<ToChild>(&mut input).unwrap().unwrap(),
+            (ToChild::Stdin { id: 4, payload: 3 }, b"a\nb".to_vec())
+        );
+        assert_eq!(
+            read_frame::<ToChild>(&mut input).unwrap().unwrap().0,
+            ToChild::StdinEnd { id: 4 }
+        );
+        assert_eq!(
+            read_frame::<FromChild>(&mut input).unwrap().unwrap(),
+            (FromChild::Stderr { id: 4, payload: 2 }, b"\n\n".to_vec())
+        );
+        // A version 2 run (no `stdio`) is a run on the child's own descriptors.
+        let old = br#"{"type":"run","protocol":2,"id":0,"program":"p","module":"m","payload":0}"#;
+        let line = [&old[..], b"\n"].concat();
+        let (ToChild::Run { run, .. }, _) = read_frame::<ToChild>(&mut &line[..]).unwrap().unwrap()
+        else {
+            panic!("not a run")
+        };
+        assert_eq!(run.stdio, Stdio::Own);
     }
 
     #[test]

@@ -1,10 +1,15 @@
 // wasix-harness runner for @wasmer/sdk (Node): `node run.mjs`, started by the harness with the
-// sandbox protocol's two descriptors (../PROTOCOL.md, version 2; ../js/protocol.mjs).
+// sandbox protocol's two descriptors (../PROTOCOL.md, version 3; ./protocol.mjs is
+// ../js/protocol.mjs, installed beside this file).
 //
-// Reads the run and the module's bytes, runs the module once on the sdk, streams the guest's
-// stdout/stderr to this process's stdout/stderr as they arrive, feeds this process's stdin to
-// the guest, sends `started` and exactly one outcome, and then ends this Node process at once,
-// without waiting for the sdk's guest workers.
+// One runner serves many runs, one after another, with each guest's streams on the protocol's
+// channel. A run happens on an sdk instance (instance.mjs: a Wasmer of its own in a worker
+// thread of its own) with a package and a sandbox of its own (its files, environment, stdio,
+// processes). After a run the instance is used again only if no call into that run's guest
+// code is still in progress (a guest thread still spinning or waiting keeps one of the sdk's
+// workers, and was seen to make later runs on that instance hang or slow down): otherwise the
+// instance is terminated, with every worker it started. One spare instance is prepared in the
+// background, so a discarded instance does not cost the next run the sdk's start-up.
 //
 // Nothing of the runner's own goes to stdout/stderr: diagnostics go to the protocol's log.
 // Time belongs to the parent: no sdk timeout is set (the parent kills our process group).
@@ -13,24 +18,16 @@
 //   * memory_limit: the sdk has no way to cap a guest's memory. A limit at or above 1 GiB (the
 //     maximum of every wasm32-wasmer-wasi module) changes nothing and runs; a smaller one is
 //     reported `unsupported`.
-//   * dirs: the sdk cannot map a host directory into the guest (its sandbox filesystem API only
-//     reaches `/workspace`). Instead each host directory's files are COPIED into the package
-//     (`packages.create({files})`, canonical absolute guest paths), which the sdk mounts under a
-//     writable in-memory overlay. Symlinks are followed only while they stay inside the mapped
-//     directory, as wasmer's host filesystem resolves them (see collectDir). The guest sees the files and can write
-//     there, but its writes never reach the host directory. The sdk has no way to create an
-//     EMPTY directory (package files are files only), so a mapped directory that is empty or
-//     holds an empty subdirectory is reported `unsupported` (the harness's scratch dirs are
-//     fresh and empty, so scratch_dir scenarios are skipped on sdk).
-//   * traps: the sdk reports a process that ended by a trap like an exit; see classify() below.
-
-import fs from "node:fs";
-import path from "node:path";
-import { createRequire, syncBuiltinESMExports } from "node:module";
+//   * dirs: the sdk cannot map a host directory into the guest; their files are copied into the
+//     run's package instead (sandbox-files.mjs), and an empty directory, which a package cannot
+//     make, is `unsupported`.
+//   * traps: the sdk reports a process that ended by a trap like an exit; see instance.mjs.
+import { Worker } from "node:worker_threads";
 
 import * as protocol from "./protocol.mjs";
+import { collectDirs } from "./sandbox-files.mjs";
 
-let channel = null;
+const GIB = 1073741824;
 
 function log(msg) {
   protocol.log(`sdk-runner: ${msg}`);
@@ -40,299 +37,154 @@ function oneLine(s) {
   return String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 500);
 }
 
-// Send the outcome and end this process at once: the guest's workers are not waited for.
-function finish(report) {
-  if (channel) {
-    channel.outcome(report);
-    log(`outcome: ${JSON.stringify(report)}`);
+process.on("uncaughtException", (e) => {
+  log(`uncaught exception: ${e?.stack ?? e}`);
+  process.exit(protocol.status.INTERNAL);
+});
+process.on("unhandledRejection", (e) => {
+  log(`unhandled rejection: ${e?.stack ?? e}`);
+  process.exit(protocol.status.INTERNAL);
+});
+
+let instances = 0;
+
+// One sdk instance (instance.mjs) and what it says.
+class Instance {
+  constructor() {
+    this.n = ++instances;
+    this.worker = new Worker(new URL("./instance.mjs", import.meta.url), { stdout: true, stderr: true });
+    for (const s of [this.worker.stdout, this.worker.stderr])
+      s.on("data", (d) => log(`instance ${this.n}: ${oneLine(d.toString())}`));
+    this.handlers = null; // the run being served
+    this.gone = null;
+    this.ready = new Promise((resolve, reject) => {
+      this.readyNow = resolve;
+      this.failReady = reject;
+    });
+    this.ready.catch(() => {});
+    this.worker.on("message", (m) => this.#message(m));
+    this.worker.on("error", (e) => this.#lost(`the sdk instance failed: ${oneLine(e?.message ?? e)}`));
+    this.worker.on("exit", (code) => this.#lost(`the sdk instance ended (status ${code})`));
   }
-  process.exit(protocol.exitStatus(report));
-}
 
-function crashed(msg) {
-  log(`crashed: ${msg}`);
-  finish({ kind: "crashed", message: oneLine(msg) });
-}
-
-process.on("uncaughtException", (e) => crashed(`uncaught exception: ${e?.stack ?? e}`));
-process.on("unhandledRejection", (e) => crashed(`unhandled rejection: ${e?.stack ?? e}`));
-
-// Copies a host directory's contents into a sandbox-files map at the guest path (the sdk has no
-// host mounts; see the header), seeing what wasmer's host filesystem lets a guest see there:
-//   * a symlink is followed only when its real path stays inside the mapped directory (wasmer
-//     resolves links inside the guest's namespace, so one that leads out gives ENOENT); one that
-//     leads out, dangles, or points at a directory being copied (a loop) is left out;
-//   * FIFOs, sockets and devices are left out (a copy cannot be one), and so is an entry that
-//     cannot be read;
-//   * at most `budget.left` bytes in all (the sdk holds every file in memory).
-// Returns the guest path of an empty directory (which the sdk cannot create), or null.
-function collectDir(root, hostDir, guestDir, files, budget, ancestors = new Set()) {
-  ancestors.add(hostDir);
-  let entries;
-  try {
-    entries = fs.readdirSync(hostDir, { withFileTypes: true });
-  } catch (e) {
-    log(`left out ${hostDir}: ${e.message}`);
-    ancestors.delete(hostDir);
-    return null;
-  }
-  if (entries.length === 0) return guestDir;
-  try {
-    for (const ent of entries) {
-      let h = path.join(hostDir, ent.name);
-      const g = path.posix.join(guestDir, ent.name);
-      let st = fs.lstatSync(h);
-      if (st.isSymbolicLink()) {
-        let real;
-        try {
-          real = fs.realpathSync(h);
-        } catch (e) {
-          log(`left out the dangling symlink ${h}`);
-          continue;
-        }
-        if (real !== root && !real.startsWith(root + path.sep)) {
-          log(`left out the symlink ${h}: it leads out of ${root}`);
-          continue;
-        }
-        h = real;
-        st = fs.statSync(h);
-      }
-      if (st.isDirectory()) {
-        if (ancestors.has(h)) {
-          log(`left out ${path.join(hostDir, ent.name)}: a link back to a directory being copied`);
-          continue;
-        }
-        const empty = collectDir(root, h, g, files, budget, ancestors);
-        if (empty) return empty;
-      } else if (st.isFile()) {
-        budget.left -= st.size;
-        if (budget.left < 0) throw new RangeError(`more than ${budget.total} bytes of files`);
-        try {
-          files[g] = new Uint8Array(fs.readFileSync(h));
-        } catch (e) {
-          log(`left out ${h}: ${e.message}`);
-        }
-      } else {
-        log(`left out ${h}: not a regular file or directory`);
-      }
-    }
-  } finally {
-    ancestors.delete(hostDir);
-  }
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Trap classification (documented in docs/runtimes/sdk.md).
-//
-// The sdk (wasmer-wasix 0.704 compiled to wasm, running the guest on V8) reports traps two ways:
-//  * a trap on the guest's main thread makes `Process.wait()` reject with a WasmerError
-//    "command execution failed: RuntimeError: js: unreachable" (the JS error's message);
-//  * a trap in a spawned thread ends the process with status 129 (wasmer-wasix's code for a
-//    thread that failed with a runtime error), `reason` "exited", and nothing on stderr: the same
-//    as a guest's own exit(129).
-// To tell the second from a real exit(129), every sdk worker runs worker-shim.mjs first, which
-// records the first WebAssembly.RuntimeError (or V8 stack-overflow RangeError) that leaves a
-// guest entry point into a buffer shared with this thread (protocol.TrapRecord). A run whose
-// guest ended while that buffer holds a trap is `trapped`, with that trap's message.
-const TRAP_MESSAGE = /(?:RuntimeError: )?(?:js: )?(.*)/;
-
-function trapMessage(text) {
-  const line = String(text ?? "").split("\n").find((l) => /RuntimeError|call stack/i.test(l)) ?? String(text ?? "");
-  const m = /RuntimeError: (?:js: )?(.*)/.exec(line);
-  return oneLine(m ? m[1] : TRAP_MESSAGE.exec(line)[1]);
-}
-
-const traps = new protocol.FirstRecord();
-// What the guest passed to proc_exit, noted by the workers (see worker-shim.mjs).
-const exits = new protocol.FirstRecord();
-
-function recordedTrap() {
-  const message = traps.read();
-  if (message === null) return null;
-  log(`guest trap recorded by a worker: ${message}`);
-  return oneLine(message);
-}
-
-// Every Worker the sdk starts (node:worker_threads, imported by the sdk) runs worker-shim.mjs
-// first, and its console output (the sdk's own diagnostics) goes to the log, never to the
-// guest's stdout/stderr.
-function installWorkerHooks() {
-  const require = createRequire(import.meta.url);
-  const wt = require("node:worker_threads");
-  const Base = wt.Worker;
-  const shim = new URL("./worker-shim.mjs", import.meta.url);
-  class HarnessWorker extends Base {
-    constructor(url, options = {}) {
-      super(shim, {
-        ...options,
-        stdout: true,
-        stderr: true,
-        workerData: {
-          __wasixHarness: { trapBuffer: traps.buffer, exitBuffer: exits.buffer, workerUrl: String(url) },
-        },
-      });
-      for (const s of [this.stdout, this.stderr])
-        s.on("data", (d) => log(`sdk worker: ${oneLine(d.toString())}`));
+  #message(m) {
+    switch (m.type) {
+      case "log":
+        return log(`instance ${this.n}: ${m.line}`);
+      case "ready":
+        return this.readyNow();
+      case "failed":
+        return this.#lost(`the sdk cannot start: ${m.message}`);
+      default:
+        return this.handlers?.(m);
     }
   }
-  wt.Worker = HarnessWorker;
-  syncBuiltinESMExports();
-  for (const k of ["log", "info", "warn", "error", "debug", "trace"])
-    console[k] = (...a) => log(`sdk: ${oneLine(a.map((x) => (x instanceof Error ? x.stack : String(x))).join(" "))}`);
+
+  #lost(why) {
+    if (this.gone) return;
+    this.gone = why;
+    this.failReady(new Error(why));
+    this.handlers?.({ type: "lost", why });
+  }
+
+  // Ends the instance and every worker it started.
+  discard() {
+    this.gone ??= "discarded";
+    this.handlers = null;
+    return this.worker.terminate().catch(() => {});
+  }
 }
 
-async function main() {
-  if (process.argv.length > 2) {
-    process.exit(2);
-  }
-  let run, bytes;
-  try {
-    ({ run, module: bytes, channel } = protocol.connect());
-  } catch (e) {
-    // no channel: crash without an outcome (the parent says "crashed", with this log line)
-    log(`cannot read the run: ${e?.message ?? e}`);
-    process.exit(protocol.status.INTERNAL);
-  }
-  log(`run: ${JSON.stringify({ module: run.module, args: run.args, memory_limit: run.memory_limit, dirs: run.dirs })}`);
-  // The module was checked by the harness before this process started (PROTOCOL.md): valid,
-  // a `_start`, a memory, imports the sdk provides, features this runtime can load.
+// The instance that serves the next run, and the spare prepared beside it.
+const pool = {
+  current: null,
+  spare: null,
+  settling: null,
 
-  // --- what the sdk cannot do -----------------------------------------------------------------
-  const GIB = 1073741824;
+  // The next run's instance, ready.
+  async take() {
+    await this.settling;
+    let instance = this.current;
+    this.current = null;
+    if (!instance || instance.gone) {
+      instance = this.spare && !this.spare.gone ? this.spare : new Instance();
+      this.spare = null;
+    }
+    await instance.ready;
+    return instance;
+  },
+
+  // After a run: keep its instance if its guest left nothing running, else end it; and have a
+  // spare ready for the next discard.
+  settle(instance, settled) {
+    this.settling = settled.then((clean) => {
+      if (clean && !instance.gone) this.current = instance;
+      else {
+        log(`instance ${instance.n} discarded: ${instance.gone ?? "a call into the guest was still running after its end"}`);
+        instance.discard();
+      }
+      if (!this.spare || this.spare.gone) this.spare = new Instance();
+    });
+  },
+};
+
+async function handle(run, module, channel) {
+  log(`run ${run.id}: ${JSON.stringify({ module: run.module, args: run.args, memory_limit: run.memory_limit, dirs: run.dirs })}`);
+  // The module was checked by the harness before the run was sent (PROTOCOL.md): valid, a
+  // `_start`, a memory, imports the sdk provides, features this runtime can load.
   if (run.memory_limit != null && run.memory_limit < GIB)
-    finish({
+    return channel.outcome({
       kind: "unsupported",
       message: `not supported on sdk: a memory limit below 1 GiB (${run.memory_limit} bytes requested)`,
     });
-
-  const files = {};
   // The copies live in memory, so they count against the run's memory budget.
-  const total = run.memory_limit ?? GIB;
-  const budget = { total, left: total };
-  for (const d of run.dirs ?? []) {
-    let empty;
-    try {
-      const guest = path.posix.normalize(d.guest);
-      if (!guest.startsWith("/")) throw new Error(`guest path ${d.guest} must be an absolute path`);
-      const root = fs.realpathSync(d.host);
-      empty = collectDir(root, root, guest, files, budget);
-    } catch (e) {
-      finish({ kind: "unsupported", message: `not supported on sdk: cannot copy ${d.host} into the sandbox (${oneLine(e.message)})` });
-    }
-    if (empty)
-      finish({
-        kind: "unsupported",
-        message: `not supported on sdk: a mapped directory that is empty (${empty}); the sdk cannot map host directories, and its package files cannot make an empty directory`,
-      });
-  }
+  const copied = collectDirs(run.dirs ?? [], run.memory_limit ?? GIB, log);
+  if (copied.unsupported) return channel.outcome({ kind: "unsupported", message: `not supported on sdk: ${copied.unsupported}` });
 
-  // --- the sdk ---------------------------------------------------------------------------------
-  installWorkerHooks();
-  const { Wasmer } = await import("@wasmer/sdk/node");
-  const wasmer = new Wasmer({ cache: false });
-  let pkg;
+  let instance;
   try {
-    await wasmer.ready();
-    pkg = await wasmer.packages.create({ modules: { main: bytes }, commands: { main: { module: "main" } }, files });
+    instance = await pool.take();
   } catch (e) {
-    log(`package load failed: ${e?.stack ?? e}`);
-    finish({ kind: "not_started", status: protocol.status.UNAVAILABLE, message: `the sdk cannot load the module: ${oneLine(e?.message ?? e)}` });
+    return channel.outcome({ kind: "crashed", message: oneLine(e?.message ?? e) });
   }
-  const env = Object.fromEntries(run.env ?? []);
-  let sandbox;
-  try {
-    sandbox = await wasmer.sandboxes.create({ packages: [pkg], env, network: { mode: "disabled" } });
-  } catch (e) {
-    log(`sandbox setup failed: ${e?.stack ?? e}`);
-    finish({ kind: "crashed", message: `sdk sandbox setup failed: ${oneLine(e?.message ?? e)}` });
-  }
-
-  // `started` (PROTOCOL.md): the module is read, validated and compiled (the sdk compiles it in
-  // packages.create), and the guest's first instruction is next. From here the parent's guest
-  // timeout runs.
-  channel.started();
-
-  let proc;
-  try {
-    // no timeoutMs: the parent owns the clock. Streams are piped, so no output limit applies.
-    proc = await sandbox.command(pkg, run.args ?? [], { env }).spawn({
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-  } catch (e) {
-    log(`spawn failed: ${e?.stack ?? e}`);
-    finish({ kind: "not_started", status: protocol.status.UNAVAILABLE, message: `the sdk cannot run the module: ${oneLine(e?.message ?? e)}` });
-  }
-  log(`spawned pid ${proc.id}`);
-
-  // stdin: this process's own stdin, until EOF; a stdin that stays open keeps the guest's reads
-  // blocked (the sdk's pipe blocks until data or close).
-  let stdinChain = Promise.resolve();
-  process.stdin.on("data", (chunk) => {
-    const data = new Uint8Array(chunk);
-    stdinChain = stdinChain.then(() => proc.stdin.write(data)).catch((e) => log(`stdin write: ${e?.message ?? e}`));
-  });
-  process.stdin.on("end", () => {
-    stdinChain = stdinChain.then(() => proc.stdin.close()).catch((e) => log(`stdin close: ${e?.message ?? e}`));
-  });
-  process.stdin.on("error", (e) => {
-    log(`stdin error: ${e?.message ?? e}`);
-    stdinChain = stdinChain.then(() => proc.stdin.close()).catch(() => {});
-  });
-
-  // stdout/stderr: streamed as they arrive (fd writes are synchronous for files and pipes).
-  const pump = async (stream, fd) => {
-    for await (const chunk of stream) writeAll(fd, chunk);
-  };
-  const outDone = pump(proc.stdout, 1).catch((e) => log(`stdout pump: ${e?.message ?? e}`));
-  const errDone = pump(proc.stderr, 2).catch((e) => log(`stderr pump: ${e?.message ?? e}`));
-
-  let output;
-  try {
-    output = await proc.wait({ check: false });
-  } catch (e) {
-    log(`wait failed: ${e?.stack ?? e}`);
-    const msg = String(e?.message ?? e);
-    if (/RuntimeError|call stack/i.test(msg)) finish({ kind: "trapped", message: trapMessage(msg) });
-    const trap = recordedTrap();
-    if (trap) finish({ kind: "trapped", message: trap });
-    finish({ kind: "crashed", message: `the sdk failed while running the guest: ${oneLine(msg)}` });
-  }
-  // Drain what the guest wrote before it ended (bounded: a stream whose writer is a stuck
-  // worker must not keep us here).
-  await Promise.race([Promise.all([outDone, errDone]), new Promise((r) => setTimeout(r, 200))]);
-  log(`ended: reason=${output.reason} exitCode=${output.exitCode}`);
-  finish(classify(output));
-}
-
-function classify(output) {
-  if (output.reason === "timeout")
-    return { kind: "crashed", message: "the sdk reported its own timeout, but the runner set none" };
-  if (output.reason === "terminated")
-    return { kind: "crashed", message: `the sdk terminated the guest (status ${output.exitCode})` };
-  const trap = recordedTrap();
-  if (trap) return { kind: "trapped", message: trap };
-  const passed = exits.read();
-  return { kind: "exited", code: protocol.fullExitStatus(output.exitCode, passed === null ? null : Number(passed)) };
-}
-
-function writeAll(fd, chunk) {
-  let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  while (buf.length > 0) {
-    try {
-      const n = fs.writeSync(fd, buf);
-      buf = buf.subarray(n);
-    } catch (e) {
-      if (e.code === "EAGAIN") {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-        continue;
+  let settled;
+  const settledPromise = new Promise((r) => (settled = r));
+  const ended = new Promise((resolve) => {
+    instance.handlers = (m) => {
+      switch (m.type) {
+        case "started":
+          return channel.started();
+        case "warning":
+          return channel.warning(m.message);
+        case "stdout":
+          return channel.stdout(m.bytes);
+        case "stderr":
+          return channel.stderr(m.bytes);
+        case "outcome":
+          return resolve(m.report);
+        case "settled":
+          return settled(m.clean);
+        case "lost":
+          settled(false);
+          return resolve({ kind: "crashed", message: `${m.why} before the guest ended` });
       }
-      if (e.code === "EPIPE") return;
-      throw e;
-    }
-  }
+    };
+  });
+  channel.stdin((chunk) => {
+    if (chunk === null) instance.worker.postMessage({ type: "stdin_end" });
+    else instance.worker.postMessage({ type: "stdin", bytes: chunk }, [chunk.buffer]);
+  });
+  instance.worker.postMessage({
+    type: "run",
+    request: { module, args: run.args ?? [], env: run.env ?? [], files: copied.files },
+  });
+  const report = await ended;
+  channel.outcome(report);
+  log(`run ${run.id}: outcome ${JSON.stringify(report)}`);
+  pool.settle(instance, settledPromise);
 }
 
-main().catch((e) => crashed(e?.stack ?? e));
+if (process.argv.length > 2) process.exit(2);
+// The first instance starts loading before the first run arrives.
+pool.spare = new Instance();
+protocol.serve(handle);

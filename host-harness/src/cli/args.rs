@@ -40,6 +40,10 @@ pub struct SandboxArgs {
     /// $XDG_CACHE_HOME/wasix-harness, else ~/.cache/wasix-harness].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Start a new runner for every run on `sdk`, `chromium` and `firefox`, instead of one per
+    /// job that serves run after run (slower: Node, or a browser, starts every time).
+    #[arg(long)]
+    pub runner_per_run: bool,
 }
 
 impl SandboxArgs {
@@ -56,6 +60,7 @@ impl SandboxArgs {
                 self.cache_dir.clone().or_else(ModuleCache::default_dir)
             },
             runtimes,
+            reuse_runners: !self.runner_per_run,
         }
     }
 }

@@ -63,6 +63,9 @@ pub fn main() -> ExitCode {
         }
         Command::Sandbox => crate::sandbox::serve(),
     };
+    // Runners kept for further runs (and their directories) go now, not at the kernel's
+    // parent-death signal, which leaves their directories behind.
+    crate::sandbox::end_runners();
     let status = status.unwrap_or_else(|e| {
         eprintln!("wasix-harness: error: {e}");
         e.status()

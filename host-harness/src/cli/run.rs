@@ -16,7 +16,8 @@ use crate::sandbox::{self, MappedDir, RunInput, RunPolicy, Runtime, Stdin};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The runtime: `wasmer` (7.4, embedded), `sdk` (@wasmer/sdk in Node) or `wasmer-4.3`.
+    /// The runtime: `wasmer` (7.4, embedded), `sdk` (@wasmer/sdk in Node), `wasmer-4.3`,
+    /// `chromium` or `firefox` (the sdk in Debian's headless browsers).
     #[arg(long, value_name = "NAME", default_value_t = Runtime::default(), value_parser = |s: &str| s.parse::<Runtime>())]
     pub runtime: Runtime,
     #[command(flatten)]

@@ -33,7 +33,8 @@ pub struct TestArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
     /// Run every case on each of these runtimes (comma-separated, or `all`): `wasmer` (7.4,
-    /// embedded), `sdk` (@wasmer/sdk in Node), `wasmer-4.3`.
+    /// embedded), `sdk` (@wasmer/sdk in Node), `wasmer-4.3`, `chromium`, `firefox` (the sdk in
+    /// Debian's headless browsers).
     #[arg(long = "runtime", value_name = "NAME[,NAME...]", default_value = Runtime::default().name(),
           value_parser = crate::sandbox::parse_runtimes)]
     pub runtime: Vec<Vec<Runtime>>,

@@ -111,7 +111,9 @@ fn judge_scenario(
     let OnRuntime::Run { expectation: exp, declared } = on_target(s, target) else { return };
     result.problems.extend(exp.check(&run.outcome, &run.stdout.text(), &run.stderr.text()));
     // A run the watchdog had to end is a hang, whatever its budget said.
-    result.late = !run.outcome.is_timeout() && exp.late(run.duration);
+    // The guest's own time: a runtime's start-up (a runner, a browser) and the module's
+    // compilation are no part of how promptly the guest ends.
+    result.late = !run.outcome.is_timeout() && exp.late(run.guest_time.unwrap_or(run.duration));
     result.runtime_difference = declared.clone();
     if declared.is_none() {
         match (&cmp.native, exp.native) {

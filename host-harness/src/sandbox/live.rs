@@ -64,10 +64,15 @@ pub struct ScratchDir {
 
 impl ScratchDir {
     pub fn new(prefix: &str) -> std::io::Result<Self> {
+        Self::new_in(&std::env::temp_dir(), prefix)
+    }
+
+    /// The same, in `parent` instead of the temporary directory.
+    pub fn new_in(parent: &Path, prefix: &str) -> std::io::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix(prefix)
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir()?;
+            .tempdir_in(parent)?;
         Ok(ScratchDir { id: add(Thing::Dir(dir.path().to_path_buf())), dir })
     }
 

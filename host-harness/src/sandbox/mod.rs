@@ -8,7 +8,9 @@
 //! * `channel`: the parent's end of the one parent/child protocol (`wasix-sandbox-protocol`:
 //!   the run in, `started` and an outcome out, over inherited sockets);
 //! * `watchdog`: the parent's side of a run: start the child, capture its output, kill it at
-//!   the timeout; `live`: what runs and what lies about, for a signal to clean up;
+//!   the timeout; `serving`: the same for runners that serve many runs (the sdk, the
+//!   browsers), one per job, kept between runs; `live`: what runs and what lies about, for a
+//!   signal to clean up;
 //! * `engine`: the `wasmer` runtime's child (wasmer 7.4 embedded), with `exit_guard`,
 //!   `stdio`, `memory_limit`, `module_cache` and `adapt` (import renaming).
 //!
@@ -25,6 +27,7 @@ mod module_cache;
 mod module_check;
 mod policy;
 mod runtime;
+mod serving;
 mod spec;
 mod stdio;
 mod watchdog;
@@ -38,5 +41,6 @@ pub use policy::{
     MAX_CAPTURE_LIMIT, RunInput, RunPolicy,
 };
 pub use runtime::{Runtime, parse_list as parse_runtimes, set_child_binary};
+pub use serving::end_runners;
 pub use spec::{Invocation, MappedDir, Output, RunSpec, Stdin};
-pub use watchdog::{Captured, GuestRun, run, run_native};
+pub use watchdog::{Captured, GuestRun, RunnerUse, run, run_native};

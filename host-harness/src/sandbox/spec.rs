@@ -68,6 +68,9 @@ pub struct Invocation {
     pub compile_timeout: Duration,
     pub stdin: Stdin,
     pub output: Output,
+    /// A runner that serves many runs may serve this one and stay for the next (the run
+    /// policy's `reuse_runners`).
+    pub reuse_runner: bool,
     /// Made by the run policy only.
     pub(super) _policy: (),
 }
@@ -99,6 +102,7 @@ impl RunSpec {
                 .collect(),
             memory_limit: Some(self.memory_limit),
             cache_dir: self.cache.clone(),
+            stdio: wasix_sandbox_protocol::Stdio::Own,
         }
     }
 }

@@ -18,13 +18,13 @@ use std::sync::Arc;
 
 use wasix_sandbox_protocol::{Report, ToChild};
 
-use super::channel::{Channel, Event, Live};
+use super::channel::{Channel, Connection, Event};
 use super::live;
 use super::module_check;
 use super::runtime::Runtime;
+use super::serving;
 use super::spec::{Invocation, Output, Stdin};
 use crate::errors::HarnessError;
-use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 use crate::outcome::Outcome;
 
 /// How often the watchdog looks at the child: its exit, its messages, its memory.
@@ -74,13 +74,28 @@ impl Captured {
 #[derive(Clone, Debug)]
 pub struct GuestRun {
     pub outcome: Outcome,
+    /// From the start of the run (the child's start, or the run sent to a runner) to its end.
     pub duration: Duration,
+    /// The guest's own time: from its start (`started`) to the end; `None` if it never
+    /// started. A runtime's start-up and the module's compilation are not in it.
+    pub guest_time: Option<Duration>,
     pub stdout: Captured,
     pub stderr: Captured,
     /// The child's warnings for the user (a cache entry that failed authentication, ...).
     pub warnings: Vec<String>,
     /// The most resident memory the child's process group was seen using, in bytes.
     pub peak_memory: u64,
+    /// The runner that served it, for runtimes whose runner serves many runs.
+    pub runner: Option<RunnerUse>,
+}
+
+/// Which runner served a run, and how many runs it had served before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunnerUse {
+    /// The runner's process id.
+    pub pid: u32,
+    /// Runs it served before this one (0: it was started for this run).
+    pub earlier_runs: u64,
 }
 
 impl GuestRun {
@@ -89,10 +104,12 @@ impl GuestRun {
         GuestRun {
             outcome,
             duration: Duration::ZERO,
+            guest_time: None,
             stdout: Captured::default(),
             stderr: Captured::default(),
             warnings: Vec::new(),
             peak_memory: 0,
+            runner: None,
         }
     }
 }
@@ -115,6 +132,9 @@ pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError>
         return Ok(GuestRun::not_run(Outcome::not_started(&e)));
     }
     let module = Arc::clone(&checked.bytes);
+    if runtime.serves_many() {
+        return serving::run(inv, runtime, module);
+    }
     let channel = Channel::new()?;
     let mut cmd = runtime.child_command()?;
     channel.pass_to(&mut cmd);
@@ -123,12 +143,7 @@ pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError>
         run: inv.spec.to_run(0),
         payload: module.len() as u64,
     };
-    let limits = Limits {
-        timeout: inv.timeout,
-        // Every runtime's child says when the guest starts (the protocol requires it).
-        compile_timeout: Some(inv.compile_timeout),
-        memory_budget: Some(inv.spec.memory_limit.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
-    };
+    let limits = Limits::of(inv, runtime);
     let talk = Talk { channel, request, module };
     let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(talk))?;
     let outcome = match run.ended {
@@ -143,20 +158,18 @@ pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError>
                 Outcome::Crashed { message }
             }
         },
-        Ended::TimedOut => Outcome::timed_out(inv.timeout),
-        Ended::CompileTimedOut(after) => {
-            Outcome::CompileTimedOut { after_ms: after.as_millis() as u64 }
-        }
-        Ended::OverBudget { budget, used } => Outcome::MemoryExceeded { budget, used },
+        Ended::Limit(limit) => limit.outcome(inv, Some(runtime)),
         Ended::Lost(why) => Outcome::Crashed { message: why },
     };
     Ok(GuestRun {
         outcome,
         duration: run.duration,
+        guest_time: run.guest_time,
         stdout: run.stdout,
         stderr: run.stderr,
         warnings: run.warnings,
         peak_memory: run.peak_memory,
+        runner: None,
     })
 }
 
@@ -188,40 +201,60 @@ pub fn run_native(
             (None, Some(sig)) => Outcome::Exited { code: 128 + sig },
             (None, None) => Outcome::Crashed { message: "no exit status".into() },
         },
-        Ended::TimedOut => Outcome::timed_out(inv.timeout),
-        Ended::CompileTimedOut(_) | Ended::OverBudget { .. } => {
-            unreachable!("native runs have no compile limit and no memory budget")
-        }
+        Ended::Limit(limit) => limit.outcome(inv, None),
         Ended::Lost(why) => Outcome::Crashed { message: why },
     };
     Ok(GuestRun {
         outcome,
         duration: run.duration,
+        guest_time: run.guest_time,
         stdout: run.stdout,
         stderr: run.stderr,
         warnings: Vec::new(),
         peak_memory: run.peak_memory,
+        runner: None,
     })
 }
 
 enum Ended {
     Status(std::process::ExitStatus),
-    /// The watchdog killed the process group at the timeout.
-    TimedOut,
-    /// The guest had not started (no `started` message) by the compile limit.
-    CompileTimedOut(Duration),
-    /// The process group's resident memory went past the budget.
-    OverBudget {
-        budget: u64,
-        used: u64,
-    },
+    /// The watchdog killed the process group at a limit.
+    Limit(Limit),
     /// Waiting for the child failed; it was killed.
     Lost(String),
+}
+
+/// A limit the watchdog ended a run at.
+pub(super) enum Limit {
+    /// The guest ran for its timeout.
+    Timeout,
+    /// The guest had not started (no `started` message) by the compile limit, after this long.
+    Compile(Duration),
+    /// The process group's resident memory went past the budget.
+    Memory { budget: u64, used: u64 },
+}
+
+impl Limit {
+    /// What the run ended with (`runtime`: `None` for a native run).
+    pub(super) fn outcome(&self, inv: &Invocation, runtime: Option<Runtime>) -> Outcome {
+        match *self {
+            Limit::Timeout => Outcome::timed_out(inv.timeout),
+            Limit::Compile(after) => {
+                Outcome::CompileTimedOut { after_ms: after.as_millis() as u64 }
+            }
+            Limit::Memory { budget, used } => Outcome::MemoryExceeded {
+                budget,
+                allowance: runtime.map_or(0, Runtime::memory_allowance),
+                used,
+            },
+        }
+    }
 }
 
 struct Supervised {
     ended: Ended,
     duration: Duration,
+    guest_time: Option<Duration>,
     stdout: Captured,
     stderr: Captured,
     peak_memory: u64,
@@ -231,12 +264,60 @@ struct Supervised {
     log: String,
 }
 
-struct Limits {
+pub(super) struct Limits {
     timeout: Duration,
     /// `None`: the run has no compile step, and its timeout counts from the start.
     compile_timeout: Option<Duration>,
     /// Bytes of resident memory the whole process group may use.
-    memory_budget: Option<u64>,
+    pub(super) memory_budget: Option<u64>,
+}
+
+impl Limits {
+    /// A run's limits on `runtime`: every runtime's child says when the guest starts (the
+    /// protocol requires it), so its timeout counts from there.
+    pub(super) fn of(inv: &Invocation, runtime: Runtime) -> Self {
+        Limits {
+            timeout: inv.timeout,
+            compile_timeout: Some(inv.compile_timeout),
+            memory_budget: Some(inv.spec.memory_limit.saturating_add(runtime.memory_allowance())),
+        }
+    }
+
+    /// The time limit reached at `now`, if any: the run began at `began`, its guest started at
+    /// `guest_started` (if it has).
+    pub(super) fn time_up(
+        &self,
+        now: Instant,
+        began: Instant,
+        guest_started: Option<Instant>,
+    ) -> Option<Limit> {
+        match (guest_started, self.compile_timeout) {
+            // A native run has nothing to compile: its timeout counts from the start.
+            (_, None) => (now - began >= self.timeout).then_some(Limit::Timeout),
+            (Some(at), Some(_)) => (now - at >= self.timeout).then_some(Limit::Timeout),
+            // Before the guest starts, reading and compiling have the compile limit alone.
+            (None, Some(compile)) => (now - began >= compile).then(|| Limit::Compile(now - began)),
+        }
+    }
+}
+
+/// Makes `cmd`'s process the leader of its own process group (so that killing the group kills
+/// everything it started) and asks the kernel to kill it when this process, or the thread that
+/// starts it, dies (`PR_SET_PDEATHSIG`).
+pub(super) fn contain(cmd: &mut Command) {
+    cmd.process_group(0);
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: only async-signal-safe calls (prctl, getppid, kill) run between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // The parent may have died before the line above: then nobody would kill us.
+            if libc::getppid() != parent {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+            Ok(())
+        });
+    }
 }
 
 fn supervise(
@@ -256,20 +337,7 @@ fn supervise(
         Output::Capture { limit } => (Stdio::piped(), Stdio::piped(), limit),
     };
     cmd.stdout(out).stderr(err);
-    // Its own process group, so the timeout can kill everything it started.
-    cmd.process_group(0);
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: only async-signal-safe calls (prctl, getppid, kill) run between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            // The parent may have died before the line above: then nobody would kill us.
-            if libc::getppid() != parent {
-                libc::kill(libc::getpid(), libc::SIGKILL);
-            }
-            Ok(())
-        });
-    }
+    contain(&mut cmd);
 
     let started = Instant::now();
     // Registered before it can exist, so a SIGINT between spawn and here still finds it.
@@ -279,17 +347,23 @@ fn supervise(
         .map_err(|e| HarnessError::Internal(format!("cannot start the guest's process: {e}")))?;
     let group = child.id() as libc::pid_t;
     registered.set_group(group);
-    let channel: Option<Live> = talk.map(|t| t.channel.start(t.request, t.module));
+    let channel: Option<Connection> = talk.map(|t| {
+        let connection = t.channel.connect();
+        connection.outbox().send(t.request, t.module);
+        connection
+    });
     let mut report: Option<Report> = None;
     let mut warnings = Vec::new();
+    // One run per child: its streams are the child's own, and its messages carry id 0.
     let mut hear = |event: Event, started_at: &mut Option<Instant>| match event {
-        Event::Started => {
+        Event::Started { .. } => {
             started_at.get_or_insert_with(Instant::now);
         }
-        Event::Warning(message) => warnings.push(crate::text::one_line(&message)),
-        Event::Outcome(outcome) => {
+        Event::Warning { message, .. } => warnings.push(crate::text::one_line(&message)),
+        Event::Outcome { report: outcome, .. } => {
             report.get_or_insert(outcome);
         }
+        Event::Stdout { .. } | Event::Stderr { .. } => {}
     };
     let stdout_reader = child.stdout.take().map(|s| spawn_reader(s, limit));
     let stderr_reader = child.stderr.take().map(|s| spawn_reader(s, limit));
@@ -330,26 +404,17 @@ fn supervise(
         if channel.is_none() && guest_started.is_none() {
             guest_started = Some(now);
         }
-        let over_time = match (guest_started, limits.compile_timeout) {
-            // A native run has nothing to compile: its timeout counts from the start.
-            (_, None) => (now - started >= limits.timeout).then_some(Ended::TimedOut),
-            (Some(at), Some(_)) => (now - at >= limits.timeout).then_some(Ended::TimedOut),
-            // Before the guest starts, reading and compiling have the compile limit alone.
-            (None, Some(compile)) => {
-                (now - started >= compile).then(|| Ended::CompileTimedOut(now - started))
-            }
-        };
-        if let Some(ended) = over_time {
+        if let Some(limit) = limits.time_up(now, started, guest_started) {
             kill_group();
             let _ = child.wait();
-            break ended;
+            break Ended::Limit(limit);
         }
         let used = memory.sample();
         peak_memory = peak_memory.max(used);
         if let Some(budget) = limits.memory_budget.filter(|b| used > *b) {
             kill_group();
             let _ = child.wait();
-            break Ended::OverBudget { budget, used };
+            break Ended::Limit(Limit::Memory { budget, used });
         }
         match &channel {
             Some(live) => {
@@ -362,12 +427,13 @@ fn supervise(
         nap = (nap * 2).min(POLL);
     };
     let duration = started.elapsed();
+    let guest_time = guest_started.map(|at| at.elapsed());
     // Whatever the child left behind in its group goes too, so the pipes close.
     kill_group();
     registered.done();
     let mut log = String::new();
-    if let Some(live) = channel {
-        let (rest, last_line) = live.close();
+    if let Some(connection) = channel {
+        let (rest, last_line) = connection.close();
         for event in rest {
             hear(event, &mut guest_started);
         }
@@ -376,6 +442,7 @@ fn supervise(
     Ok(Supervised {
         ended,
         duration,
+        guest_time,
         stdout: join_reader(stdout_reader),
         stderr: join_reader(stderr_reader),
         peak_memory,
@@ -387,7 +454,7 @@ fn supervise(
 
 /// The resident memory (RSS) of a process group, from `/proc`: every linear memory, table,
 /// in-memory file and the runtime's own heap are in it, whatever allocated them.
-struct GroupMemory {
+pub(super) struct GroupMemory {
     group: libc::pid_t,
     /// Other members (a runtime's helpers, a native guest's children), found by scanning
     /// `/proc` every [`Self::SCAN_EVERY`] samples: the leader alone is read every time.
@@ -399,14 +466,14 @@ struct GroupMemory {
 impl GroupMemory {
     const SCAN_EVERY: u32 = 10;
 
-    fn new(group: libc::pid_t) -> Self {
+    pub(super) fn new(group: libc::pid_t) -> Self {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
         Self { group, others: Vec::new(), samples: 0, page }
     }
 
     /// Bytes resident now; a process that vanishes while being read counts as nothing.
-    fn sample(&mut self) -> u64 {
+    pub(super) fn sample(&mut self) -> u64 {
         if self.samples.is_multiple_of(Self::SCAN_EVERY) {
             self.others = members(self.group);
         }
@@ -448,39 +515,64 @@ fn dropped_marker(dropped: u64) -> String {
     format!("\n[wasix-harness: {dropped} bytes dropped here]\n")
 }
 
+/// A stream being captured: its first and its last `limit / 2` bytes, and how many were
+/// dropped between them.
+pub(super) struct Capture {
+    head_limit: usize,
+    tail_limit: usize,
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    dropped: u64,
+}
+
+impl Capture {
+    pub(super) fn new(limit: usize) -> Self {
+        let head_limit = limit / 2;
+        Capture {
+            head_limit,
+            tail_limit: limit - head_limit,
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            dropped: 0,
+        }
+    }
+
+    pub(super) fn push(&mut self, mut data: &[u8]) {
+        let to_head = self.head_limit.saturating_sub(self.head.len()).min(data.len());
+        self.head.extend_from_slice(&data[..to_head]);
+        data = &data[to_head..];
+        self.tail.extend(data);
+        if self.tail.len() > self.tail_limit {
+            let excess = self.tail.len() - self.tail_limit;
+            self.tail.drain(..excess);
+            self.dropped += excess as u64;
+        }
+    }
+
+    pub(super) fn finish(self) -> Captured {
+        let mut bytes = self.head;
+        if self.dropped > 0 {
+            bytes.extend_from_slice(dropped_marker(self.dropped).as_bytes());
+        }
+        bytes.extend(self.tail);
+        Captured { bytes, dropped: self.dropped }
+    }
+}
+
 /// Reads a stream to its end, keeping the first and the last `limit / 2` bytes.
 fn spawn_reader(mut stream: impl Read + Send + 'static, limit: usize) -> JoinHandle<Captured> {
     std::thread::spawn(move || {
-        let head_limit = limit / 2;
-        let tail_limit = limit - head_limit;
-        let mut head = Vec::new();
-        let mut tail: VecDeque<u8> = VecDeque::new();
-        let mut dropped = 0u64;
+        let mut capture = Capture::new(limit);
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
             match stream.read(&mut chunk) {
                 Ok(0) => break,
-                Ok(n) => {
-                    let mut data = &chunk[..n];
-                    let to_head = head_limit.saturating_sub(head.len()).min(data.len());
-                    head.extend_from_slice(&data[..to_head]);
-                    data = &data[to_head..];
-                    tail.extend(data);
-                    if tail.len() > tail_limit {
-                        let excess = tail.len() - tail_limit;
-                        tail.drain(..excess);
-                        dropped += excess as u64;
-                    }
-                }
+                Ok(n) => capture.push(&chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
             }
         }
-        if dropped > 0 {
-            head.extend_from_slice(dropped_marker(dropped).as_bytes());
-        }
-        head.extend(tail);
-        Captured { bytes: head, dropped }
+        capture.finish()
     })
 }
 
