@@ -24,7 +24,9 @@ struct Row {
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let scenarios = repo.join("guest-tests/scenarios");
-    let opts = BuildOptions { target_root: repo.join("target/guests"), toolchain: "wasix".into() };
+    // scripts/provision links the toolchain under this name (default `wasix`).
+    let toolchain = std::env::var("WASIX_TOOLCHAIN_NAME").unwrap_or_else(|_| "wasix".into());
+    let opts = BuildOptions { target_root: repo.join("target/guests"), toolchain };
     eprintln!("bench: building guest-tests/scenarios (wasix and bare)");
     let wasix = guest_build::build(&scenarios, Variant::Wasix, &opts).expect("wasix build");
     let bare = guest_build::build(&scenarios, Variant::Bare, &opts).expect("bare build");
@@ -90,6 +92,70 @@ fn main() {
         ));
     }
 
+    let size = |p: PathBuf| -> (u64, u64) {
+        let bytes = std::fs::read(p).unwrap_or_default();
+        (bytes.len() as u64, code_and_data(&bytes))
+    };
+
+    // 1c. the unwinding variant of the toolchain (WASIX_TOOLCHAIN_PANIC=unwind) against the
+    // default abort build: the seed's size and its panic->exit time on each runtime that takes
+    // wasm exceptions (wasmer 7.4: exnref; the sdk on the project's Node 20: legacy only;
+    // wasmer 4.3 has none). Under unwinding the seed's thread unwinds, join() returns Err and
+    // main's unwrap ends the process from main, as natively.
+    eprintln!("bench: unwinding variant (building the seed twice more)");
+    let unwinding = |eh: &str| -> PathBuf {
+        let target_dir = repo.join("target/guests").join(format!("unwind-{eh}"));
+        let mut cmd = Command::new("cargo");
+        guest_build::scrub_env(&mut cmd);
+        let out = cmd
+            .current_dir(&scenarios)
+            .env("RUSTUP_TOOLCHAIN", &opts.toolchain)
+            .env("WASIX_TOOLCHAIN_PANIC", "unwind")
+            .env("WASIX_TOOLCHAIN_EH", eh)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .args(["build", "--quiet", "--release", "--bin", "seed", "--target"])
+            .arg(guest_build::WASIX_TARGET)
+            .output()
+            .expect("cargo runs");
+        assert!(out.status.success(), "unwinding build: {}", String::from_utf8_lossy(&out.stderr));
+        target_dir.join(guest_build::WASIX_TARGET).join("release/seed.wasm")
+    };
+    let (exnref, legacy) = (unwinding("exnref"), unwinding("legacy"));
+    let abort_size = size(module("seed"));
+    for (name, path) in [("exnref", &exnref), ("legacy", &legacy)] {
+        let unwind_size = size(path.clone());
+        rows.push(Row {
+            what: format!("seed size: unwinding ({name}) vs abort build, code+data"),
+            a: format!("{} B (file {} B)", unwind_size.1, unwind_size.0),
+            b: format!("{} B (file {} B)", abort_size.1, abort_size.0),
+            ratio: unwind_size.1 as f64 / abort_size.1 as f64,
+            target: "(context)".into(),
+        });
+    }
+    for (runtime, unwound) in [(Runtime::Wasmer, &exnref), (Runtime::Sdk, &legacy)] {
+        if let Err(e) = runtime.check_available() {
+            eprintln!("bench: {e}; skipping its unwinding row");
+            continue;
+        }
+        let on = |m: &Path| -> Duration {
+            let inv = Invocation { runtime, ..request(m, &[], cached.clone()) };
+            let report = watchdog::run(&inv).expect("run");
+            assert_eq!(report.outcome.status(), 101, "the seed on {runtime} ({})", m.display());
+            report.duration
+        };
+        let (unwind, abort) = alternate(|| on(unwound), || on(&module("seed")));
+        rows.push(ratio_row(
+            &format!(
+                "panic->exit on {}: seed unwinding ({}) vs abort build",
+                runtime.describe(),
+                if unwound == &exnref { "exnref" } else { "legacy" }
+            ),
+            unwind,
+            abort,
+            "(context)",
+        ));
+    }
+
     // 2. the crate's cost.
     eprintln!("bench: install cost and workload");
     let probe = |m: &Path, args: &[&str], key: &str| -> f64 {
@@ -136,10 +202,6 @@ fn main() {
     // The crate's cost: the same source (seed) with the crate and as a no-op, corrected for the
     // runtime shim's own difference (seed_no_install, which never calls the crate). "code+data"
     // leaves out the name section, which `strip = true` or wasm-opt removes from a shipped guest.
-    let size = |p: PathBuf| -> (u64, u64) {
-        let bytes = std::fs::read(p).unwrap_or_default();
-        (bytes.len() as u64, code_and_data(&bytes))
-    };
     let (seed_w, seed_b) = (size(module("seed")), size(bare_module("seed")));
     let (none_w, none_b) = (size(module("seed_no_install")), size(bare_module("seed_no_install")));
     let file_delta = (seed_w.0 as i64 - seed_b.0 as i64) - (none_w.0 as i64 - none_b.0 as i64);
