@@ -170,7 +170,10 @@ pub fn build_targets(
 }
 
 /// Cargo and rustup tell child processes which toolchain, flags and target directory they
-/// run under; a guest build must not inherit the harness's own (e.g. under `cargo test`).
+/// run under; a guest build must not inherit the harness's own (e.g. under `cargo test`),
+/// nor the toolchain's switches from the caller's shell (`WASIX_TOOLCHAIN_STD`, `_PANIC`,
+/// `_EH`: guests are built with the toolchain's defaults, the WASIX std and abort;
+/// `--toolchain` names another toolchain).
 pub fn scrub_env(cmd: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -194,6 +197,9 @@ pub fn scrub_env(cmd: &mut Command) {
                     | "RUST_RECURSION_COUNT"
                     | "WASIX_PANIC_EXIT_BARE"
                     | "WASIX_TOOLCHAIN_SHIM"
+                    | "WASIX_TOOLCHAIN_STD"
+                    | "WASIX_TOOLCHAIN_PANIC"
+                    | "WASIX_TOOLCHAIN_EH"
             )
         {
             cmd.env_remove(key);
