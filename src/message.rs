@@ -163,7 +163,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(target_family = "wasm", ignore = "needs unwinding: the panicking thread is joined")]
+    #[cfg_attr(
+        all(target_family = "wasm", not(panic = "unwind")),
+        ignore = "needs unwinding: the panicking thread is joined"
+    )]
     fn a_real_panic_is_described_like_std() {
         use std::sync::Mutex;
         static TEXT: Mutex<Option<String>> = Mutex::new(None);
