@@ -6,10 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use wasix_harness::list::build::{self as guest_build, BuildOptions, Variant};
-use wasix_harness::sandbox::engine::{self, GuestOutput};
-use wasix_harness::sandbox::watchdog::{self, Output, Stdin};
-use wasix_harness::sandbox::{Invocation, RunSpec, Runtime};
+use wasix_harness::list::{self as guest_build, BuildOptions, Variant};
+use wasix_harness::sandbox::{self, GuestOutput, Invocation, RunInput, RunPolicy, Runtime};
 
 const ROUNDS: usize = 15;
 
@@ -28,8 +26,8 @@ fn main() {
     let toolchain = std::env::var("WASIX_TOOLCHAIN_NAME").unwrap_or_else(|_| "wasix".into());
     let opts = BuildOptions { target_root: repo.join("target/guests"), toolchain };
     eprintln!("bench: building guest-tests/scenarios (wasix and bare)");
-    let wasix = guest_build::build(&scenarios, Variant::Wasix, &opts).expect("wasix build");
-    let bare = guest_build::build(&scenarios, Variant::Bare, &opts).expect("bare build");
+    let wasix = guest_build::build_crate(&scenarios, Variant::Wasix, &opts).expect("wasix build");
+    let bare = guest_build::build_crate(&scenarios, Variant::Bare, &opts).expect("bare build");
     let module = |name: &str| {
         wasix
             .iter()
@@ -53,7 +51,7 @@ fn main() {
     // 1. panic -> exit latency, through the harness as users run it.
     eprintln!("bench: panic->exit latency");
     let run = |m: &Path, args: &[&str]| -> Duration {
-        let report = watchdog::run(&request(m, args, cached.clone())).expect("run");
+        let report = sandbox::run(&request(m, args, cached.clone()), Runtime::Wasmer).expect("run");
         report.duration
     };
     let (seed, hello) = alternate(|| run(&module("seed"), &[]), || run(&module("hello"), &[]));
@@ -76,8 +74,7 @@ fn main() {
         }
         eprintln!("bench: panic->exit latency on {runtime}");
         let on = |m: &Path| -> Duration {
-            let inv = Invocation { runtime, ..request(m, &[], cached.clone()) };
-            watchdog::run(&inv).expect("run").duration
+            sandbox::run(&request(m, &[], cached.clone()), runtime).expect("run").duration
         };
         let (seed, hello_thread) =
             alternate(|| on(&module("seed")), || on(&module("hello_thread")));
@@ -159,7 +156,7 @@ fn main() {
     // 2. the crate's cost.
     eprintln!("bench: install cost and workload");
     let probe = |m: &Path, args: &[&str], key: &str| -> f64 {
-        let report = watchdog::run(&request(m, args, cached.clone())).expect("run");
+        let report = sandbox::run(&request(m, args, cached.clone()), Runtime::Wasmer).expect("run");
         parse_field(&report.stdout.text(), key)
             .unwrap_or_else(|| panic!("{key} missing in {:?}", report.stdout.text()))
     };
@@ -167,10 +164,11 @@ fn main() {
     let mut repeat = Vec::new();
     let mut clock = Vec::new();
     for _ in 0..ROUNDS {
-        let text = watchdog::run(&request(&module("bench_install"), &[], cached.clone()))
-            .expect("run")
-            .stdout
-            .text();
+        let text =
+            sandbox::run(&request(&module("bench_install"), &[], cached.clone()), Runtime::Wasmer)
+                .expect("run")
+                .stdout
+                .text();
         let field =
             |key| parse_field(&text, key).unwrap_or_else(|| panic!("{key} missing in {text:?}"));
         first.push(field("first_install_ns"));
@@ -275,11 +273,12 @@ fn main() {
     let devnull = || std::fs::OpenOptions::new().write(true).open("/dev/null").ok();
     let in_process = || -> Duration {
         let started = Instant::now();
-        let spec = spec(&module("hello"), &[], cached.clone());
-        engine::run(
-            &spec,
-            GuestOutput { stdout: devnull(), stderr: devnull(), exit_guard: None },
-            None,
+        let spec = request(&module("hello"), &[], cached.clone()).spec;
+        let bytes = std::fs::read(&spec.module).expect("the module");
+        sandbox::run_guest(
+            &spec.to_run(0),
+            &bytes,
+            GuestOutput { stdout: devnull(), stderr: devnull(), ..GuestOutput::default() },
         );
         started.elapsed()
     };
@@ -305,24 +304,16 @@ fn main() {
     eprintln!("bench: wrote docs/benchmarks.md");
 }
 
-fn spec(module: &Path, args: &[&str], cache: Option<PathBuf>) -> RunSpec {
-    RunSpec {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        cache,
-        memory_limit: Some(engine::DEFAULT_MEMORY_LIMIT),
-        ..RunSpec::new(module)
-    }
-}
-
 fn request(module: &Path, args: &[&str], cache: Option<PathBuf>) -> Invocation {
-    Invocation {
-        runtime: Runtime::Wasmer,
-        spec: spec(module, args, cache),
+    let policy = RunPolicy {
         timeout: Duration::from_secs(30),
-        compile_timeout: wasix_harness::sandbox::watchdog::DEFAULT_COMPILE_TIMEOUT,
-        stdin: Stdin::Null,
-        output: Output::Capture { limit: 1 << 20 },
-    }
+        capture_limit: 1 << 20,
+        cache,
+        ..RunPolicy::default()
+    };
+    let input =
+        RunInput { args: args.iter().map(|s| s.to_string()).collect(), ..RunInput::default() };
+    policy.invocation(module, input)
 }
 
 fn alternate(a: impl FnMut() -> Duration, b: impl FnMut() -> Duration) -> (f64, f64) {

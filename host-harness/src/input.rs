@@ -66,6 +66,11 @@ pub fn open_regular(path: &Path, max: u64) -> Result<(std::fs::File, u64), ReadE
 /// The whole content of `path`, which must be a regular file of at most `max` bytes.
 pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     let (file, len) = open_regular(path, max)?;
+    read_open(file, len, max)
+}
+
+/// The whole content of a file [`open_regular`] opened (`len` bytes when it did).
+pub fn read_open(file: std::fs::File, len: u64, max: u64) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::with_capacity(len as usize);
     // One byte more than the cap, so a file that grows while read is caught too.
     file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;

@@ -12,7 +12,8 @@ use crate::errors::{self, HarnessError};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
-    /// The guest exited (returned from `main` or called `proc_exit`) with this status.
+    /// The guest exited (returned from `main` or called `proc_exit`) with this status: all 32
+    /// bits of what it passed, as a signed number (`exit(256)` is 256, `exit(-1)` is -1).
     Exited { code: i32 },
     /// The guest trapped; `message` is wasmer's one-line description.
     Trapped { message: String },
@@ -33,6 +34,19 @@ pub enum Outcome {
     Crashed { message: String },
 }
 
+impl From<wasix_sandbox_protocol::Report> for Outcome {
+    fn from(report: wasix_sandbox_protocol::Report) -> Self {
+        use wasix_sandbox_protocol::Report;
+        match report {
+            Report::Exited { code } => Outcome::Exited { code },
+            Report::Trapped { message } => Outcome::Trapped { message },
+            Report::NotStarted { status, message } => Outcome::NotStarted { status, message },
+            Report::Unsupported { message } => Outcome::Unsupported { message },
+            Report::Crashed { message } => Outcome::Crashed { message },
+        }
+    }
+}
+
 impl Outcome {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Outcome::TimedOut { .. })
@@ -46,10 +60,12 @@ impl Outcome {
         Outcome::NotStarted { status: err.status(), message: err.to_string() }
     }
 
-    /// The exit status `wasix-harness run` ends with for this outcome.
+    /// The exit status `wasix-harness run` ends with for this outcome: a guest's own status
+    /// keeps its low 8 bits, as a native process's does (`exit(256)` ends with 0, and says so:
+    /// see [`Self::explanation`]).
     pub fn status(&self) -> i32 {
         match self {
-            Outcome::Exited { code } => *code,
+            Outcome::Exited { code } => code & 0xff,
             Outcome::Trapped { .. } => errors::TRAPPED,
             Outcome::TimedOut { .. } => errors::TIMED_OUT,
             Outcome::CompileTimedOut { .. } => errors::COMPILE_TIMED_OUT,
@@ -64,6 +80,10 @@ impl Outcome {
     /// own exit status speaks for itself).
     pub fn explanation(&self) -> Option<String> {
         match self {
+            Outcome::Exited { code } if !(0..=255).contains(code) => Some(format!(
+                "the guest exited with {code}, more than an exit status holds: it ends with {}, its low 8 bits, as a native process would",
+                code & 0xff
+            )),
             Outcome::Exited { .. } => None,
             Outcome::Trapped { message } => Some(format!("guest trapped: {message}")),
             Outcome::TimedOut { after_ms } => {

@@ -35,6 +35,23 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
+/// Text for an XML document: what XML 1.0 cannot hold (control characters other than tab,
+/// newline and carriage return, and the non-characters U+FFFE and U+FFFF) written as
+/// `\u{fffe}`, so a guest's output can never make a report unreadable.
+pub fn xml_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let allowed = matches!(c, '\t' | '\n' | '\r')
+            || (!c.is_control() && c != '\u{fffe}' && c != '\u{ffff}');
+        if allowed {
+            out.push(c);
+        } else {
+            out.extend(c.escape_unicode());
+        }
+    }
+    out
+}
+
 /// "No such file or directory" without Rust's " (os error 2)" suffix.
 pub fn io_reason(err: &std::io::Error) -> String {
     let text = err.to_string();
@@ -61,6 +78,14 @@ mod tests {
             "a\\u{1b}]0;pwned\\u{7}b\\u{1b}[2Jc\\u{d}\td\ne\\u{9b}"
         );
         assert!(!one_line(hostile).chars().any(|c| c.is_control() && c != '\t'));
+    }
+
+    #[test]
+    fn xml_text_keeps_what_xml_holds_and_escapes_the_rest() {
+        assert_eq!(
+            xml_safe("a\u{fffe}b\u{ffff}c\u{1b}d\te\nf\u{fffd}"),
+            "a\\u{fffe}b\\u{ffff}c\\u{1b}d\te\nf\u{fffd}"
+        );
     }
 
     #[test]

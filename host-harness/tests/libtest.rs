@@ -57,7 +57,7 @@ fn each_test_runs_alone_and_gets_the_native_verdict() {
 fn cargo_test_through_the_runner_reports_like_libtest() {
     let cargo = |extra: &[&str]| {
         let mut cmd = Command::new("cargo");
-        wasix_harness::list::build::scrub_env(&mut cmd);
+        wasix_harness::list::scrub_env(&mut cmd);
         cmd.current_dir(fixture())
             .args(["test", "--release", "--target", "wasm32-wasmer-wasi"])
             .args(extra)
@@ -89,7 +89,7 @@ fn cargo_test_through_the_runner_reports_like_libtest() {
 /// file name carries a hash of the checkout's path and toolchain, so it is asked of cargo,
 /// never written down.
 fn fixture_wasm() -> std::path::PathBuf {
-    use wasix_harness::list::build::{Targets, Variant, build_targets};
+    use wasix_harness::list::{Targets, Variant, build_targets};
     static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
@@ -117,10 +117,12 @@ fn run_ignored_selects_only_the_ignored_tests() {
 #[test]
 fn run_on_a_libtest_binary_keeps_env_and_memory_limit() {
     let wasm = fixture_wasm();
-    // The memory limit reaches each test's instance: the module needs 17 pages at start.
+    // The memory limit is the run policy's: it reaches the listing as it reaches each test's
+    // instance (there is no other limit for listing), and the module needs 17 pages at start.
     let out = run_harness(&["run", "--memory-limit", "64K", wasm.to_str().unwrap(), "adds"]);
-    assert_eq!(out.status.code(), Some(101), "{}", stderr(&out));
-    assert!(stdout(&out).contains("more than the limit of 1 pages"), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
+    assert!(stderr(&out).contains("more than the limit of 1 pages"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     // The environment reaches it too: with RUST_BACKTRACE set, std drops its hint about it.
     let hint = "run with `RUST_BACKTRACE=1`";
     let plain = run_harness(&["run", wasm.to_str().unwrap(), "fails_an_assertion"]);
@@ -142,4 +144,39 @@ fn an_option_value_is_not_taken_for_a_test_name() {
     let out = run_harness(&["run", wasm.to_str().unwrap(), "--ignored", "--shuffle-seed", "7"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("1 passed"), "{}", stdout(&out));
+}
+
+/// `test FILE.wasm` on a libtest binary runs it as `run` does: one case per test, with
+/// `--ignored` and the other selections, instead of one plain run where the first failure or
+/// hang hides every other result.
+#[test]
+fn test_on_a_libtest_binary_runs_each_test_as_its_own_case() {
+    let wasm = fixture_wasm();
+    let events = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["test", "--message-format", "json"];
+        args.extend_from_slice(extra);
+        args.push(wasm.to_str().unwrap());
+        let out = run_harness(&args);
+        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let all = events(&[]);
+    let verdict = |events: &[serde_json::Value], test: &str| {
+        events
+            .iter()
+            .find(|e| {
+                e["type"] == "case"
+                    && e["event"] != "started"
+                    && e["name"].as_str().unwrap().ends_with(test)
+            })
+            .map(|e| e["event"].as_str().unwrap().to_string())
+    };
+    assert_eq!(verdict(&all, "::tests::adds").as_deref(), Some("passed"), "{all:?}");
+    assert_eq!(verdict(&all, "::tests::fails_an_assertion").as_deref(), Some("failed"));
+    assert_eq!(verdict(&all, "::tests::runs_after_the_failures").as_deref(), Some("passed"));
+    assert_eq!(verdict(&all, "::tests::ignored_but_passes").as_deref(), Some("skipped"));
+    let ignored = events(&["--ignored"]);
+    let ran: Vec<_> =
+        ignored.iter().filter(|e| e["type"] == "case" && e["event"] == "passed").collect();
+    assert_eq!(ran.len(), 1, "{ignored:?}");
+    assert!(ran[0]["name"].as_str().unwrap().ends_with("::tests::ignored_but_passes"));
 }

@@ -142,8 +142,10 @@ fn a_suite_spec_or_manifest_that_is_a_device_or_fifo_is_refused() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let started = Instant::now();
     let out = run_harness(&["test", dir.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(66), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not a regular file (a character device)"), "{}", stderr(&out));
+    // The case fails with the reason; the harness itself neither hangs nor reads it.
+    assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
+    let report = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(report.contains("not a regular file (a character device)"), "{report}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
@@ -186,6 +188,37 @@ fn compilation_has_its_own_limit_and_message() {
     let out = run_module(&module, &["--timeout", "0.01", "--compile-timeout", "0.01"]);
     assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
     assert!(stderr(&out).contains("still being read or compiled"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_compile_limit_is_the_compile_limit_not_plus_the_timeout() {
+    let mut text = String::from(r#"(module (memory (export "memory") 1)"#);
+    for i in 0..60_000 {
+        text.push_str(&format!(
+            "(func $f{i} (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))"
+        ));
+    }
+    text.push_str(r#"(func (export "_start")))"#);
+    let (_dir, module) = wat_module(&text);
+    // A compile limit of a third of what a whole run takes here, measured just before, so
+    // compiling outlasts it however fast the machine is; a guest timeout far beyond both.
+    for _ in 0..5 {
+        let started = Instant::now();
+        assert_eq!(run_module(&module, &[]).status.code(), Some(0));
+        let limit = started.elapsed().as_secs_f64() / 3.0;
+        let started = Instant::now();
+        let out =
+            run_module(&module, &["--compile-timeout", &format!("{limit:.3}"), "--timeout", "120"]);
+        let took = started.elapsed();
+        if out.status.code() == Some(0) {
+            continue; // the load dropped: compiling fit after all; measure again
+        }
+        assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+        // Killed at the compile limit (plus the machine's slowness), never after the timeout.
+        assert!(took < Duration::from_secs(60), "75 only after {took:?}");
+        return;
+    }
+    panic!("compiling never outlasted its limit: nothing was shown");
 }
 
 #[test]
@@ -247,38 +280,90 @@ fn a_timeout_leaves_no_temp_files() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// Says it runs, then spins.
+const RUNNING_THEN_SPIN: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "running\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 8))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (loop $l (br $l))))"#;
+
 #[test]
-fn sigint_and_sigterm_kill_the_guests_and_remove_their_files() {
-    let (_dir, module) = wat_module(
-        r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
-    );
-    for (signal, status) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+fn sigint_sigterm_and_sighup_kill_the_guests_and_leave_nothing() {
+    let (_dir, module) = wat_module(RUNNING_THEN_SPIN);
+    for (signal, status) in [(libc::SIGINT, 130), (libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
         let tmp = tempfile::tempdir().unwrap();
         let mut child = harness()
             .env("TMPDIR", tmp.path())
             .args(["run", "--no-cache", "--timeout", "60", module.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        // Wait until the guest runs (its exchange directory exists and says it started).
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !std::fs::read_dir(tmp.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .any(|e| e.path().join("started").exists())
-        {
-            assert!(Instant::now() < deadline, "the guest never started");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let group = child_group(tmp.path());
+        // Wait until the guest runs: it says so on the stdout the harness passes through.
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        assert_eq!(line, "running\n");
+        let group = child_group(child.id() as libc::pid_t);
         // SAFETY: signalling the harness we started.
         unsafe { libc::kill(child.id() as libc::pid_t, signal) };
         let status_got = child.wait().unwrap();
-        assert_eq!(status_got.code(), Some(status));
+        assert_eq!(status_got.code(), Some(status), "signal {signal}");
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "left behind: {left:?}");
         assert!(!running(group), "the guest's process {group} survived");
     }
+}
+
+#[test]
+fn a_signal_during_test_removes_the_suite_copies_even_with_stderr_gone() {
+    let suite = tempfile::tempdir().unwrap();
+    std::fs::create_dir(suite.path().join("fs-tests.dir")).unwrap();
+    std::fs::write(suite.path().join("fs-tests.dir/file"), "x").unwrap();
+    for name in ["a", "b"] {
+        std::fs::write(
+            suite.path().join(format!("{name}.wasm")),
+            wat::parse_str(RUNNING_THEN_SPIN).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(suite.path().join(format!("{name}.json")), r#"{"dirs": ["fs-tests.dir"]}"#)
+            .unwrap();
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = harness()
+        .env("TMPDIR", tmp.path())
+        .args(["test", "--jobs", "2", "--timeout", "60", suite.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both cases run (each has its copy of fs-tests.dir in TMPDIR) ...
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_dir(tmp.path()).unwrap().count() < 2 {
+        assert!(Instant::now() < deadline, "the cases never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ... and nobody reads the harness's stderr any more (a closed terminal, a killed CI step).
+    drop(child.stderr.take());
+    // SAFETY: signalling the harness we started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the harness outlived its SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(143));
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 /// Whether `pid` is a live process (a zombie waiting for a reaper is not).
@@ -297,15 +382,16 @@ fn running(pid: libc::pid_t) -> bool {
     }
 }
 
-/// The process whose command line names the exchange directory in `tmp`: the guest's host.
-fn child_group(tmp: &Path) -> libc::pid_t {
-    let tmp = tmp.to_string_lossy().into_owned();
+/// The harness's child that hosts the guest (`wasix-harness __sandbox`, its parent `harness`).
+fn child_group(harness: libc::pid_t) -> libc::pid_t {
     for entry in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<libc::pid_t>() else {
             continue;
         };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let parent = stat.rfind(')').and_then(|i| stat[i + 1..].split_whitespace().nth(1));
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-        if String::from_utf8_lossy(&cmdline).contains(&tmp)
+        if parent == Some(harness.to_string().as_str())
             && String::from_utf8_lossy(&cmdline).contains("__sandbox")
         {
             return pid;
@@ -401,22 +487,18 @@ fn guest_output_cannot_drive_the_terminal_through_the_report() {
 
 #[test]
 fn a_native_timeout_kills_the_whole_process_group() {
-    use wasix_harness::sandbox::watchdog::{self, DEFAULT_COMPILE_TIMEOUT, Output, Stdin};
-    use wasix_harness::sandbox::{Invocation, RunSpec, Runtime};
+    use wasix_harness::sandbox::{self, RunInput, RunPolicy};
     // A grandchild that keeps the output pipes open: the readers end only if it dies too.
-    let inv = Invocation {
-        spec: RunSpec {
-            args: vec!["-c".into(), "sleep 60 & sleep 60".into()],
-            ..RunSpec::new("/bin/sh")
-        },
-        runtime: Runtime::Wasmer,
+    let policy = RunPolicy {
         timeout: Duration::from_millis(500),
-        compile_timeout: DEFAULT_COMPILE_TIMEOUT,
-        stdin: Stdin::Null,
-        output: Output::Capture { limit: 1 << 10 },
+        capture_limit: 1 << 10,
+        ..RunPolicy::default()
     };
+    let input =
+        RunInput { args: vec!["-c".into(), "sleep 60 & sleep 60".into()], ..RunInput::default() };
+    let inv = policy.invocation(Path::new("/bin/sh"), input);
     let started = Instant::now();
-    let run = watchdog::run_native(Path::new("/bin/sh"), &inv, None).unwrap();
+    let run = sandbox::run_native(&inv, Path::new("/bin/sh"), None).unwrap();
     assert!(run.outcome.is_timeout(), "{:?}", run.outcome);
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use wasix_harness::outcome::Outcome;
-use wasix_harness::sandbox::engine::DEFAULT_MEMORY_LIMIT;
-use wasix_harness::sandbox::watchdog::{self, Output, Stdin};
-use wasix_harness::sandbox::{GuestRun, Invocation, RunSpec, Runtime};
+use wasix_harness::sandbox::{self, GuestRun, RunInput, RunPolicy, Runtime};
 
 fn runs() -> usize {
     std::env::var("WASIX_RELIABILITY_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
@@ -18,19 +16,14 @@ fn runs() -> usize {
 
 fn run(module: &Path, timeout: Duration) -> GuestRun {
     use_harness_binary();
-    watchdog::run(&Invocation {
-        spec: RunSpec {
-            cache: Some(repo().join("target/harness-test-cache")),
-            memory_limit: Some(DEFAULT_MEMORY_LIMIT),
-            ..RunSpec::new(module)
-        },
-        runtime: Runtime::Wasmer,
+    let policy = RunPolicy {
         timeout,
-        compile_timeout: watchdog::DEFAULT_COMPILE_TIMEOUT,
-        stdin: Stdin::Null,
-        output: Output::Capture { limit: 1 << 20 },
-    })
-    .expect("the watchdog starts the run")
+        capture_limit: 1 << 20,
+        cache: Some(repo().join("target/harness-test-cache")),
+        ..RunPolicy::default()
+    };
+    sandbox::run(&policy.invocation(module, RunInput::default()), Runtime::Wasmer)
+        .expect("the watchdog starts the run")
 }
 
 /// Runs `f` `n` times on two threads.

@@ -50,8 +50,10 @@ fn clocks_and_sleep_work_in_main_and_threads() {
 
 #[test]
 fn a_deadlock_is_reported_as_a_hang_by_the_watchdog() {
+    // Built (the first time, with the whole scenario crate) before the clock starts.
+    let module = scenario("deadlock");
     let started = Instant::now();
-    let out = run(&scenario("deadlock"), &["--timeout", "1"]);
+    let out = run(&module, &["--timeout", "1"]);
     let took = started.elapsed();
     assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
     assert!(stderr(&out).contains("timed out after 1 s (deadlock?)"), "{}", stderr(&out));
@@ -100,14 +102,32 @@ fn bad_inputs_get_one_line_and_a_distinct_status() {
         (
             // Found by the module_load fuzz target: wasmer's translator panics on this type.
             "unsupported_reftype.wasm",
-            std::fs::read(
-                repo().join(
-                    "host-harness/fuzz/seeds/module_load/regression_unsupported_reftype.wasm",
-                ),
+            wat::parse_str(
+                r#"(module (memory (export "memory") 1) (func (export "_start"))
+                           (func (param nullexnref)))"#,
             )
             .unwrap(),
             65,
             "wasmer cannot compile it",
+        ),
+        (
+            "start_with_parameters.wasm",
+            wat::parse_str(
+                r#"(module (memory (export "memory") 1) (func (export "_start") (param i32)))"#,
+            )
+            .unwrap(),
+            69,
+            "not `[] -> []`",
+        ),
+        (
+            "unknown_wasi_function.wasm",
+            wat::parse_str(
+                r#"(module (import "wasi_snapshot_preview1" "launch" (func))
+                           (memory (export "memory") 1) (func (export "_start")))"#,
+            )
+            .unwrap(),
+            69,
+            "wasi_snapshot_preview1.launch",
         ),
         (
             "no_memory.wasm",

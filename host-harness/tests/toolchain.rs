@@ -27,7 +27,7 @@ fn a_new_crate_in_guest_tests_builds_with_the_plain_cargo_command() {
     .unwrap();
 
     let mut cargo = Command::new("cargo");
-    wasix_harness::list::build::scrub_env(&mut cargo);
+    wasix_harness::list::scrub_env(&mut cargo);
     let out = cargo
         .current_dir(&dir)
         .args(["build", "--release", "--target", "wasm32-wasmer-wasi"])

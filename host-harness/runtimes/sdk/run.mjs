@@ -1,11 +1,12 @@
-// wasix-harness runner for @wasmer/sdk (Node): `node run.mjs REQUEST.json`.
+// wasix-harness runner for @wasmer/sdk (Node): `node run.mjs`, started by the harness with the
+// sandbox protocol's two descriptors (../PROTOCOL.md, version 2; ../js/protocol.mjs).
 //
-// Implements ../PROTOCOL.md (version 1): reads the request, runs the module once on the sdk,
-// streams the guest's stdout/stderr to this process's stdout/stderr as they arrive, feeds this
-// process's stdin to the guest, writes exactly one report (tmp file + link(), first writer wins)
-// and then ends this Node process at once, without waiting for the sdk's guest workers.
+// Reads the run and the module's bytes, runs the module once on the sdk, streams the guest's
+// stdout/stderr to this process's stdout/stderr as they arrive, feeds this process's stdin to
+// the guest, sends `started` and exactly one outcome, and then ends this Node process at once,
+// without waiting for the sdk's guest workers.
 //
-// Nothing of the runner's own goes to stdout/stderr: diagnostics go to the request's `log` file.
+// Nothing of the runner's own goes to stdout/stderr: diagnostics go to the protocol's log.
 // Time belongs to the parent: no sdk timeout is set (the parent kills our process group).
 //
 // What the sdk cannot do, and what this runner does instead:
@@ -14,8 +15,9 @@
 //     reported `unsupported`.
 //   * dirs: the sdk cannot map a host directory into the guest (its sandbox filesystem API only
 //     reaches `/workspace`). Instead each host directory's files are COPIED into the package
-//     (`packages.create({files})`, canonical absolute guest paths, symlinks followed), which the
-//     sdk mounts under a writable in-memory overlay. The guest sees the files and can write
+//     (`packages.create({files})`, canonical absolute guest paths), which the sdk mounts under a
+//     writable in-memory overlay. Symlinks are followed only while they stay inside the mapped
+//     directory, as wasmer's host filesystem resolves them (see collectDir). The guest sees the files and can write
 //     there, but its writes never reach the host directory. The sdk has no way to create an
 //     EMPTY directory (package files are files only), so a mapped directory that is empty or
 //     holds an empty subdirectory is reported `unsupported` (the harness's scratch dirs are
@@ -26,111 +28,96 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 
-const argv = process.argv.slice(2);
-let request = null;
-let reported = false;
+import * as protocol from "./protocol.mjs";
+
+let channel = null;
 
 function log(msg) {
-  if (!request || typeof request.log !== "string") return;
-  try {
-    fs.appendFileSync(request.log, `${new Date().toISOString()} sdk-runner: ${msg}\n`);
-  } catch {
-    // nowhere else to say it: stdout/stderr belong to the guest
-  }
+  protocol.log(`sdk-runner: ${msg}`);
 }
 
 function oneLine(s) {
   return String(s ?? "").replace(/\s+/g, " ").trim().slice(0, 500);
 }
 
-// Write `obj` to request.report: tmp file in the same directory, then link() (not rename);
-// if the report exists already another writer was first and this one is dropped.
-function writeReport(obj) {
-  if (reported) return;
-  reported = true;
-  const target = request.report;
-  const tmp = path.join(
-    path.dirname(target),
-    `.report-sdk-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`,
-  );
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(obj) + "\n", { mode: 0o600 });
-    try {
-      fs.linkSync(tmp, target);
-      log(`report: ${JSON.stringify(obj)}`);
-    } catch (e) {
-      if (e.code === "EEXIST") log(`report exists already; dropped ${JSON.stringify(obj)}`);
-      else log(`cannot link report: ${e.message}`);
-    }
-  } catch (e) {
-    log(`cannot write report: ${e.message}`);
-  } finally {
-    try { fs.unlinkSync(tmp); } catch {}
+// Send the outcome and end this process at once: the guest's workers are not waited for.
+function finish(report) {
+  if (channel) {
+    channel.outcome(report);
+    log(`outcome: ${JSON.stringify(report)}`);
   }
-}
-
-// Report and end this process at once: the guest's workers are not waited for.
-function finish(obj) {
-  writeReport(obj);
-  if (trapFile) try { fs.unlinkSync(trapFile); } catch {}
-  const status =
-    obj.kind === "exited" ? obj.code & 0xff
-    : obj.kind === "not_started" ? obj.status
-    : obj.kind === "trapped" ? 132
-    : obj.kind === "unsupported" ? 77
-    : 70;
-  process.exit(status);
+  process.exit(protocol.exitStatus(report));
 }
 
 function crashed(msg) {
   log(`crashed: ${msg}`);
-  if (request && typeof request.report === "string") finish({ kind: "crashed", message: oneLine(msg) });
-  process.exit(70);
+  finish({ kind: "crashed", message: oneLine(msg) });
 }
 
 process.on("uncaughtException", (e) => crashed(`uncaught exception: ${e?.stack ?? e}`));
 process.on("unhandledRejection", (e) => crashed(`unhandled rejection: ${e?.stack ?? e}`));
 
-// ---------------------------------------------------------------------------------------------
-// Which imports the sdk (wasmer-wasix 0.704 inside) provides, by module namespace. A module that
-// imports anything else (e.g. `env.foo` other than its memory) cannot start: 69.
-const KNOWN_IMPORT_MODULES = new Set(["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi"]);
-
-function checkModule(bytes) {
-  if (bytes.length === 0) return { status: 65, message: "not a WebAssembly module: the file is empty" };
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d)
-    return { status: 65, message: "not a WebAssembly module: no \\0asm header" };
-  let mod;
-  try {
-    mod = new WebAssembly.Module(bytes);
-  } catch (e) {
-    return { status: 65, message: `not a valid WebAssembly module: ${oneLine(e.message)}` };
-  }
-  const exports = WebAssembly.Module.exports(mod);
-  if (!exports.some((e) => e.name === "_start" && e.kind === "function"))
-    return { status: 69, message: "the module exports no `_start` function: not a WASI command" };
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    if (imp.module === "env" && imp.kind === "memory") continue;
-    if (!KNOWN_IMPORT_MODULES.has(imp.module))
-      return { status: 69, message: `the module imports \`${imp.module}.${imp.name}\`, which no runtime provides` };
-  }
-  return null;
-}
-
 // Copies a host directory's contents into a sandbox-files map at the guest path (the sdk has no
-// host mounts; see the header).
+// host mounts; see the header), seeing what wasmer's host filesystem lets a guest see there:
+//   * a symlink is followed only when its real path stays inside the mapped directory (wasmer
+//     resolves links inside the guest's namespace, so one that leads out gives ENOENT); one that
+//     leads out, dangles, or points at a directory being copied (a loop) is left out;
+//   * FIFOs, sockets and devices are left out (a copy cannot be one), and so is an entry that
+//     cannot be read;
+//   * at most `budget.left` bytes in all (the sdk holds every file in memory).
 // Returns the guest path of an empty directory (which the sdk cannot create), or null.
-function collectDir(hostDir, guestDir, files) {
-  const entries = fs.readdirSync(hostDir, { withFileTypes: true });
+function collectDir(root, hostDir, guestDir, files, budget, ancestors = new Set()) {
+  ancestors.add(hostDir);
+  let entries;
+  try {
+    entries = fs.readdirSync(hostDir, { withFileTypes: true });
+  } catch (e) {
+    log(`left out ${hostDir}: ${e.message}`);
+    ancestors.delete(hostDir);
+    return null;
+  }
   if (entries.length === 0) return guestDir;
-  for (const ent of entries) {
-    const h = path.join(hostDir, ent.name);
-    const g = path.posix.join(guestDir, ent.name);
-    const st = fs.statSync(h);
-    if (st.isDirectory()) {
-      const empty = collectDir(h, g, files);
-      if (empty) return empty;
-    } else if (st.isFile()) files[g] = new Uint8Array(fs.readFileSync(h));
+  try {
+    for (const ent of entries) {
+      let h = path.join(hostDir, ent.name);
+      const g = path.posix.join(guestDir, ent.name);
+      let st = fs.lstatSync(h);
+      if (st.isSymbolicLink()) {
+        let real;
+        try {
+          real = fs.realpathSync(h);
+        } catch (e) {
+          log(`left out the dangling symlink ${h}`);
+          continue;
+        }
+        if (real !== root && !real.startsWith(root + path.sep)) {
+          log(`left out the symlink ${h}: it leads out of ${root}`);
+          continue;
+        }
+        h = real;
+        st = fs.statSync(h);
+      }
+      if (st.isDirectory()) {
+        if (ancestors.has(h)) {
+          log(`left out ${path.join(hostDir, ent.name)}: a link back to a directory being copied`);
+          continue;
+        }
+        const empty = collectDir(root, h, g, files, budget, ancestors);
+        if (empty) return empty;
+      } else if (st.isFile()) {
+        budget.left -= st.size;
+        if (budget.left < 0) throw new RangeError(`more than ${budget.total} bytes of files`);
+        try {
+          files[g] = new Uint8Array(fs.readFileSync(h));
+        } catch (e) {
+          log(`left out ${h}: ${e.message}`);
+        }
+      } else {
+        log(`left out ${h}: not a regular file or directory`);
+      }
+    }
+  } finally {
+    ancestors.delete(hostDir);
   }
   return null;
 }
@@ -145,9 +132,9 @@ function collectDir(hostDir, guestDir, files) {
 //    thread that failed with a runtime error), `reason` "exited", and nothing on stderr: the same
 //    as a guest's own exit(129).
 // To tell the second from a real exit(129), every sdk worker runs worker-shim.mjs first, which
-// records any WebAssembly.RuntimeError (or V8 stack-overflow RangeError) that leaves a guest
-// entry point into a per-run trap file. A run whose guest ended while that file holds a trap is
-// `trapped`, with that trap's message.
+// records the first WebAssembly.RuntimeError (or V8 stack-overflow RangeError) that leaves a
+// guest entry point into a buffer shared with this thread (protocol.TrapRecord). A run whose
+// guest ended while that buffer holds a trap is `trapped`, with that trap's message.
 const TRAP_MESSAGE = /(?:RuntimeError: )?(?:js: )?(.*)/;
 
 function trapMessage(text) {
@@ -156,25 +143,15 @@ function trapMessage(text) {
   return oneLine(m ? m[1] : TRAP_MESSAGE.exec(line)[1]);
 }
 
-let trapFile = null;
+const traps = new protocol.FirstRecord();
+// What the guest passed to proc_exit, noted by the workers (see worker-shim.mjs).
+const exits = new protocol.FirstRecord();
 
 function recordedTrap() {
-  if (!trapFile) return null;
-  let text;
-  try {
-    text = fs.readFileSync(trapFile, "utf8");
-  } catch {
-    return null;
-  }
-  const first = text.split("\n").find((l) => l.trim());
-  if (!first) return null;
-  try {
-    const rec = JSON.parse(first);
-    log(`guest trap recorded by a worker: ${first}`);
-    return oneLine(rec.message);
-  } catch {
-    return "trap";
-  }
+  const message = traps.read();
+  if (message === null) return null;
+  log(`guest trap recorded by a worker: ${message}`);
+  return oneLine(message);
 }
 
 // Every Worker the sdk starts (node:worker_threads, imported by the sdk) runs worker-shim.mjs
@@ -191,7 +168,9 @@ function installWorkerHooks() {
         ...options,
         stdout: true,
         stderr: true,
-        workerData: { __wasixHarness: { trapFile, workerUrl: String(url) } },
+        workerData: {
+          __wasixHarness: { trapBuffer: traps.buffer, exitBuffer: exits.buffer, workerUrl: String(url) },
+        },
       });
       for (const s of [this.stdout, this.stderr])
         s.on("data", (d) => log(`sdk worker: ${oneLine(d.toString())}`));
@@ -204,43 +183,40 @@ function installWorkerHooks() {
 }
 
 async function main() {
-  if (argv.length !== 1) {
+  if (process.argv.length > 2) {
     process.exit(2);
   }
+  let run, bytes;
   try {
-    request = JSON.parse(fs.readFileSync(argv[0], "utf8"));
+    ({ run, module: bytes, channel } = protocol.connect());
   } catch (e) {
-    // no report path known: crash without a report (the parent says "crashed")
-    process.exit(70);
+    // no channel: crash without an outcome (the parent says "crashed", with this log line)
+    log(`cannot read the run: ${e?.message ?? e}`);
+    process.exit(protocol.status.INTERNAL);
   }
-  if (request.protocol !== 1) crashed(`unknown protocol version ${request.protocol}`);
-  log(`request: ${JSON.stringify({ module: request.module, args: request.args, memory_limit: request.memory_limit, dirs: request.dirs })}`);
-
-  // --- the module -----------------------------------------------------------------------------
-  let bytes;
-  try {
-    bytes = new Uint8Array(fs.readFileSync(request.module));
-  } catch (e) {
-    finish({ kind: "not_started", status: 66, message: `cannot read ${request.module}: ${oneLine(e.message)}` });
-  }
-  const bad = checkModule(bytes);
-  if (bad) finish({ kind: "not_started", ...bad });
+  log(`run: ${JSON.stringify({ module: run.module, args: run.args, memory_limit: run.memory_limit, dirs: run.dirs })}`);
+  // The module was checked by the harness before this process started (PROTOCOL.md): valid,
+  // a `_start`, a memory, imports the sdk provides, features this runtime can load.
 
   // --- what the sdk cannot do -----------------------------------------------------------------
   const GIB = 1073741824;
-  if (request.memory_limit != null && request.memory_limit < GIB)
+  if (run.memory_limit != null && run.memory_limit < GIB)
     finish({
       kind: "unsupported",
-      message: `not supported on sdk: a memory limit below 1 GiB (${request.memory_limit} bytes requested)`,
+      message: `not supported on sdk: a memory limit below 1 GiB (${run.memory_limit} bytes requested)`,
     });
 
   const files = {};
-  for (const d of request.dirs ?? []) {
+  // The copies live in memory, so they count against the run's memory budget.
+  const total = run.memory_limit ?? GIB;
+  const budget = { total, left: total };
+  for (const d of run.dirs ?? []) {
     let empty;
     try {
       const guest = path.posix.normalize(d.guest);
-      if (!guest.startsWith("/") || guest === "/") throw new Error(`guest path ${d.guest} must be an absolute path below /`);
-      empty = collectDir(d.host, guest, files);
+      if (!guest.startsWith("/")) throw new Error(`guest path ${d.guest} must be an absolute path`);
+      const root = fs.realpathSync(d.host);
+      empty = collectDir(root, root, guest, files, budget);
     } catch (e) {
       finish({ kind: "unsupported", message: `not supported on sdk: cannot copy ${d.host} into the sandbox (${oneLine(e.message)})` });
     }
@@ -252,7 +228,6 @@ async function main() {
   }
 
   // --- the sdk ---------------------------------------------------------------------------------
-  trapFile = path.join(path.dirname(request.report), `.sdk-traps-${process.pid}.jsonl`);
   installWorkerHooks();
   const { Wasmer } = await import("@wasmer/sdk/node");
   const wasmer = new Wasmer({ cache: false });
@@ -262,9 +237,9 @@ async function main() {
     pkg = await wasmer.packages.create({ modules: { main: bytes }, commands: { main: { module: "main" } }, files });
   } catch (e) {
     log(`package load failed: ${e?.stack ?? e}`);
-    finish({ kind: "not_started", status: 69, message: `the sdk cannot load the module: ${oneLine(e?.message ?? e)}` });
+    finish({ kind: "not_started", status: protocol.status.UNAVAILABLE, message: `the sdk cannot load the module: ${oneLine(e?.message ?? e)}` });
   }
-  const env = Object.fromEntries(request.env ?? []);
+  const env = Object.fromEntries(run.env ?? []);
   let sandbox;
   try {
     sandbox = await wasmer.sandboxes.create({ packages: [pkg], env, network: { mode: "disabled" } });
@@ -276,25 +251,19 @@ async function main() {
   // `started` (PROTOCOL.md): the module is read, validated and compiled (the sdk compiles it in
   // packages.create), and the guest's first instruction is next. From here the parent's guest
   // timeout runs.
-  if (typeof request.started === "string") {
-    try {
-      fs.closeSync(fs.openSync(request.started, "w"));
-    } catch (e) {
-      log(`cannot create ${request.started}: ${e.message}`);
-    }
-  }
+  channel.started();
 
   let proc;
   try {
     // no timeoutMs: the parent owns the clock. Streams are piped, so no output limit applies.
-    proc = await sandbox.command(pkg, request.args ?? [], { env }).spawn({
+    proc = await sandbox.command(pkg, run.args ?? [], { env }).spawn({
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
     });
   } catch (e) {
     log(`spawn failed: ${e?.stack ?? e}`);
-    finish({ kind: "not_started", status: 69, message: `the sdk cannot run the module: ${oneLine(e?.message ?? e)}` });
+    finish({ kind: "not_started", status: protocol.status.UNAVAILABLE, message: `the sdk cannot run the module: ${oneLine(e?.message ?? e)}` });
   }
   log(`spawned pid ${proc.id}`);
 
@@ -345,7 +314,8 @@ function classify(output) {
     return { kind: "crashed", message: `the sdk terminated the guest (status ${output.exitCode})` };
   const trap = recordedTrap();
   if (trap) return { kind: "trapped", message: trap };
-  return { kind: "exited", code: output.exitCode };
+  const passed = exits.read();
+  return { kind: "exited", code: protocol.fullExitStatus(output.exitCode, passed === null ? null : Number(passed)) };
 }
 
 function writeAll(fd, chunk) {

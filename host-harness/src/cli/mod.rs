@@ -1,12 +1,11 @@
 //! The command line: the options `run` and `test` share (declared once, flattened into
 //! each), the commands, and their parsers. `main` parses, dispatches and exits.
 
-pub mod args;
-pub mod run;
-pub mod signals;
-pub mod test;
+mod args;
+mod run;
+mod signals;
+mod test;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -17,13 +16,13 @@ use crate::errors;
 /// what really happened: exit status, trap, or hang.
 #[derive(Debug, Parser)]
 #[command(name = "wasix-harness", version, after_help = errors::status_help(), max_term_width = 100)]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+enum Command {
     /// Run one module, passing its stdout and stderr through, and exit with its status.
     ///
     /// The guest runs in a child process under a watchdog: a guest that deadlocks is killed
@@ -40,13 +39,39 @@ pub enum Command {
     /// instance, and wasi-testsuite directories. Ends with `N passed, N failed, N skipped`.
     #[command(after_help = errors::status_help())]
     Test(test::TestArgs),
-    /// Internal: the embedded wasmer's child process (one request in, one report out).
+    /// Internal: the embedded wasmer's child process (the sandbox protocol on its
+    /// descriptors 3 and 4).
     #[command(name = "__sandbox", hide = true)]
-    Sandbox { request: PathBuf },
+    Sandbox,
+}
+
+/// The whole program: parse, dispatch, and the exit status (the guest's, or the harness's own
+/// with one line saying why).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return report_usage_error(e),
+    };
+    let status = match cli.command {
+        Command::Run(args) => {
+            signals::install();
+            run::run(args)
+        }
+        Command::Test(args) => {
+            signals::install();
+            test::test(args)
+        }
+        Command::Sandbox => crate::sandbox::serve(),
+    };
+    let status = status.unwrap_or_else(|e| {
+        eprintln!("wasix-harness: error: {e}");
+        e.status()
+    });
+    ExitCode::from(status.clamp(0, 255) as u8)
 }
 
 /// clap's errors are several lines with usage; print the one that matters.
-pub fn report_usage_error(err: clap::Error) -> ExitCode {
+fn report_usage_error(err: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
         || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
@@ -83,7 +108,7 @@ mod tests {
         let cli = Cli::try_parse_from(["wasix-harness", "run", "m.wasm", "--exact", "t"]).unwrap();
         let Command::Run(args) = cli.command else { panic!("not run") };
         assert_eq!(args.args, ["--exact", "t"]);
-        assert_eq!(args.sandbox.timeout, Duration::from_secs(10));
+        assert_eq!(args.sandbox.timeout.0, Duration::from_secs(10));
         assert_eq!(args.runtime, Runtime::Wasmer);
     }
 

@@ -11,14 +11,13 @@ use crate::errors::{self, HarnessError};
 use crate::list::libtest::{self, LibtestArgs};
 use crate::list::{Case, CaseKind, LibtestCase};
 use crate::reporter;
-use crate::runner::{self, RunOptions, SkipReason, Verdict};
-use crate::sandbox::watchdog::{self, DEFAULT_CAPTURE_LIMIT};
-use crate::sandbox::{Invocation, MappedDir, Output, RunSpec, Runtime, Stdin};
+use crate::runner::{self, Schedule, SkipReason, Verdict};
+use crate::sandbox::{self, MappedDir, RunInput, RunPolicy, Runtime, Stdin};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The runtime: `wasmer` (7.4, embedded), `sdk` (@wasmer/sdk in Node) or `wasmer-4.3`.
-    #[arg(long, value_name = "NAME", default_value = "wasmer", value_parser = |s: &str| s.parse::<Runtime>())]
+    #[arg(long, value_name = "NAME", default_value_t = Runtime::default(), value_parser = |s: &str| s.parse::<Runtime>())]
     pub runtime: Runtime,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
@@ -44,36 +43,25 @@ pub struct RunArgs {
     pub args: Vec<String>,
 }
 
-impl RunArgs {
-    fn spec(&self, args: Vec<String>) -> RunSpec {
-        RunSpec {
-            module: self.module.clone(),
-            args,
-            env: self.env.clone(),
-            dirs: self.dirs.clone(),
-            cache: self.sandbox.cache(),
-            memory_limit: Some(self.sandbox.memory_limit),
-        }
-    }
-}
-
 /// Runs the module; one line on stderr explains any status the guest did not choose itself.
 pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
     args.runtime.check_available()?;
+    let policy = args.sandbox.policy(vec![args.runtime]);
     if !args.no_libtest && (args.libtest || libtest::is_libtest(&args.module)) {
         let test_args = LibtestArgs::parse(&args.args);
         if !test_args.pass_through {
-            return run_libtest(&args, &test_args);
+            return run_libtest(&args, &test_args, &policy);
         }
     }
-    let run = watchdog::run(&Invocation {
-        spec: args.spec(args.args.clone()),
-        runtime: args.runtime,
-        timeout: args.sandbox.timeout,
-        compile_timeout: args.sandbox.compile_timeout,
+    let input = RunInput {
+        args: args.args.clone(),
+        env: args.env.clone(),
+        dirs: args.dirs.clone(),
         stdin: Stdin::Inherit,
-        output: Output::PassThrough,
-    })?;
+        timeout: None,
+        pass_through: true,
+    };
+    let run = sandbox::run(&policy.invocation(&args.module, input), args.runtime)?;
     for warning in &run.warnings {
         eprintln!("wasix-harness: warning: {warning}");
     }
@@ -85,16 +73,13 @@ pub fn run(args: RunArgs) -> Result<i32, HarnessError> {
 
 /// Lists the binary's tests, runs each in its own instance (with the same environment,
 /// directories and limits as a plain run), and reports as libtest does.
-fn run_libtest(args: &RunArgs, test_args: &LibtestArgs) -> Result<i32, HarnessError> {
+fn run_libtest(
+    args: &RunArgs,
+    test_args: &LibtestArgs,
+    policy: &RunPolicy,
+) -> Result<i32, HarnessError> {
     let started = Instant::now();
-    let tests = libtest::list(
-        &args.module,
-        test_args,
-        args.runtime,
-        args.sandbox.timeout,
-        args.sandbox.compile_timeout,
-        args.sandbox.cache().as_deref(),
-    )?;
+    let tests = libtest::list(&args.module, test_args, policy)?;
     let group =
         args.module.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let cases: Vec<Case> = tests
@@ -112,20 +97,15 @@ fn run_libtest(args: &RunArgs, test_args: &LibtestArgs) -> Result<i32, HarnessEr
             })),
         })
         .collect();
-    let opts = RunOptions {
+    let schedule = Schedule {
         jobs: runner::default_jobs(),
-        default_timeout: args.sandbox.timeout,
-        compile_timeout: args.sandbox.compile_timeout,
         retries: 0,
         fail_fast: false,
-        capture_limit: DEFAULT_CAPTURE_LIMIT,
-        cache: args.sandbox.cache(),
-        memory_limit: args.sandbox.memory_limit,
         slow_after: std::time::Duration::from_secs(60),
-        runtimes: vec![args.runtime],
     };
     reporter::libtest::start(cases.len());
-    let results = runner::execute(&cases, &opts, |event| reporter::libtest::event(&event));
+    let results =
+        runner::execute(&cases, policy, &schedule, |event| reporter::libtest::event(&event));
     let ok = reporter::libtest::finish(&results, started.elapsed());
     // cargo-nextest runs one test per process and reads only the status: a #[should_panic]
     // test that cannot run must not look like a pass there.

@@ -1,6 +1,6 @@
-//! SIGINT and SIGTERM of `run` and `test`: the guests' process groups are killed and their
-//! private directories removed before the harness exits with 130 or 143, as a shell reports
-//! a process ended by those signals.
+//! SIGINT, SIGTERM and SIGHUP of `run` and `test`: the guests' process groups are killed and
+//! the scratch directories removed before the harness exits with 128 + the signal, as a shell
+//! reports a process ended by it.
 //!
 //! Each guest runs in its own process group (so a timeout can kill all of it), which also
 //! means a Ctrl-C at the terminal reaches only the harness: without this, the harness would
@@ -9,10 +9,10 @@
 //! pipe (all a handler may safely do); a thread does the work. A handler installed with
 //! `sigaction` is reset by `exec`, so children (cargo, the guests) keep the default.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
 
-use crate::sandbox::watchdog::live;
+use crate::sandbox as live;
 
 static mut WRITE_END: libc::c_int = -1;
 
@@ -42,14 +42,21 @@ pub fn install() {
         if read_end.read_exact(&mut byte).is_ok() {
             let signal = libc::c_int::from(byte[0]);
             live::abandon_all();
-            eprintln!(
-                "wasix-harness: interrupted by {}; stopped the running guests",
-                if signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" }
+            let name = match signal {
+                libc::SIGINT => "SIGINT",
+                libc::SIGHUP => "SIGHUP",
+                _ => "SIGTERM",
+            };
+            // Not eprintln!: its panic when stderr is gone (a closed terminal, a killed
+            // reader) would end this thread before the exit below, and leave the harness running.
+            let _ = writeln!(
+                std::io::stderr(),
+                "wasix-harness: interrupted by {name}; stopped the running guests"
             );
             std::process::exit(128 + signal);
         }
     });
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: a zeroed sigaction with a plain handler and an empty mask is valid.
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();

@@ -1,20 +1,19 @@
 //! `wasix-harness test`: list (build and select), run in parallel on each runtime, report.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{SandboxArgs, parse_secs};
+use super::args::{SandboxArgs, Secs, parse_secs};
 use crate::errors::{self, HarnessError};
 use crate::list::build::BuildOptions;
 use crate::list::filter::{self, Filter, Partition};
 use crate::list::libtest::RunIgnored;
 use crate::list::{self, Case, PlanOptions, Source};
 use crate::reporter::{self, Summary, human::Human};
-use crate::runner::{self, Event, RunOptions};
-use crate::sandbox::Runtime;
-use crate::sandbox::watchdog::DEFAULT_CAPTURE_LIMIT;
+use crate::runner::{self, Event, Schedule};
+use crate::sandbox::{RunPolicy, Runtime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
@@ -35,8 +34,8 @@ pub struct TestArgs {
     pub jobs: Option<u32>,
     /// Run every case on each of these runtimes (comma-separated, or `all`): `wasmer` (7.4,
     /// embedded), `sdk` (@wasmer/sdk in Node), `wasmer-4.3`.
-    #[arg(long = "runtime", value_name = "NAME[,NAME...]", default_value = "wasmer",
-          value_parser = crate::sandbox::runtime::parse_list)]
+    #[arg(long = "runtime", value_name = "NAME[,NAME...]", default_value = Runtime::default().name(),
+          value_parser = crate::sandbox::parse_runtimes)]
     pub runtime: Vec<Vec<Runtime>>,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
@@ -90,13 +89,8 @@ pub struct TestArgs {
     #[arg(long)]
     pub list: bool,
     /// Name a run as slow once it passes this many seconds.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
-    pub slow: Duration,
-    /// Keep at most this many bytes of each output stream per run (its start and its end;
-    /// at most 64M). Once a case is reported, only 64K of each stream is kept for the end.
-    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_CAPTURE_LIMIT as u64,
-          value_parser = parse_capture_limit)]
-    pub capture_limit: u64,
+    #[arg(long, value_name = "SECS", default_value_t = Secs(runner::DEFAULT_SLOW), value_parser = parse_secs)]
+    pub slow: Secs,
     /// The rustup toolchain that builds WASIX guests.
     #[arg(long, value_name = "NAME", default_value = "wasix")]
     pub toolchain: String,
@@ -114,17 +108,6 @@ impl TestArgs {
     }
 }
 
-/// The largest `--capture-limit`: each running case holds up to twice this in memory.
-const MAX_CAPTURE_LIMIT: u64 = 64 << 20;
-
-fn parse_capture_limit(text: &str) -> Result<u64, String> {
-    let size = super::args::parse_size(text)?;
-    if size > MAX_CAPTURE_LIMIT {
-        return Err(format!("`{text}` is more than the largest capture limit, 64M"));
-    }
-    Ok(size)
-}
-
 pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
     let started = Instant::now();
     let paths =
@@ -136,7 +119,8 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
         runtime.check_available()?;
     }
 
-    let cases = collect(&paths, &args)?;
+    let policy = args.sandbox.policy(runtimes.clone());
+    let cases = collect(&paths, &args, &policy)?;
     let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
     let filter =
         Filter { patterns: args.filters.clone(), exact: args.exact, skip: args.skip.clone() };
@@ -152,27 +136,21 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
         return Ok(0);
     }
 
-    let opts = RunOptions {
+    let schedule = Schedule {
         jobs: args.jobs.map(|j| j as usize).unwrap_or_else(runner::default_jobs),
-        default_timeout: args.sandbox.timeout,
-        compile_timeout: args.sandbox.compile_timeout,
         retries: args.retries,
         fail_fast: args.fail_fast && !args.no_fail_fast,
-        capture_limit: usize::try_from(args.capture_limit).unwrap_or(usize::MAX),
-        cache: args.sandbox.cache(),
-        memory_limit: args.sandbox.memory_limit,
-        slow_after: args.slow,
-        runtimes: runtimes.clone(),
+        slow_after: args.slow.0,
     };
     let mut people = Human::new(cases.len());
     let on: Vec<String> = runtimes.iter().map(|r| r.describe()).collect();
     people.line(&format!(
         "running {} cases with {} jobs on {}",
         cases.len(),
-        opts.jobs,
+        schedule.jobs,
         on.join(", ")
     ));
-    let results = runner::execute(&cases, &opts, |event: Event<'_>| {
+    let results = runner::execute(&cases, &policy, &schedule, |event: Event<'_>| {
         people.event(&event);
         if !human {
             reporter::json::event(&event);
@@ -200,7 +178,11 @@ pub fn test(args: TestArgs) -> Result<i32, HarnessError> {
 }
 
 /// Builds every crate under `paths` and lists its cases, with progress on stderr.
-fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError> {
+fn collect(
+    paths: &[PathBuf],
+    args: &TestArgs,
+    policy: &RunPolicy,
+) -> Result<Vec<Case>, HarnessError> {
     let sources = list::discover(paths)?;
     let target_root = match &args.target_dir {
         Some(dir) => dir.clone(),
@@ -217,9 +199,6 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
         native: !args.no_native,
         bare: !args.no_bare,
         foreign: args.foreign,
-        list_timeout: args.sandbox.timeout,
-        compile_timeout: args.sandbox.compile_timeout,
-        cache: args.sandbox.cache(),
         run_ignored: if args.ignored {
             RunIgnored::Only
         } else if args.include_ignored {
@@ -234,7 +213,7 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
             Source::Crate(dir) => {
                 let t = Instant::now();
                 eprintln!("building {} ...", dir.display());
-                let found = list::plan_crate(dir, &opts)?;
+                let found = list::plan_crate(dir, &opts, policy)?;
                 eprintln!(
                     "built {} ({} cases) in {}",
                     dir.display(),
@@ -244,7 +223,9 @@ fn collect(paths: &[PathBuf], args: &TestArgs) -> Result<Vec<Case>, HarnessError
                 cases.extend(found);
             }
             Source::Suite(dir) => cases.extend(list::plan_suite(dir)?),
-            Source::Module(file) => cases.push(list::plan_module(file)?),
+            Source::Module(file) => {
+                cases.extend(list::plan_module(file, opts.run_ignored, policy)?)
+            }
         }
     }
     list::disambiguate(&mut cases);

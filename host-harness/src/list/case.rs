@@ -56,7 +56,10 @@ impl Case {
         match &self.kind {
             CaseKind::Scenario(s) => s.expectation.expect.to_string(),
             CaseKind::Libtest(_) => "ok".into(),
-            CaseKind::Suite(t) => format!("exit {}", t.spec.exit_code),
+            CaseKind::Suite(t) => match &t.spec {
+                Ok(spec) => format!("exit {}", spec.exit_code),
+                Err(_) => "a valid spec".into(),
+            },
         }
     }
 }

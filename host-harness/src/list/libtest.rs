@@ -13,13 +13,10 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Duration;
 
 use crate::errors::HarnessError;
 use crate::outcome::Outcome;
-use crate::sandbox::engine::DEFAULT_MEMORY_LIMIT;
-use crate::sandbox::watchdog::{self, DEFAULT_CAPTURE_LIMIT};
-use crate::sandbox::{GuestRun, Invocation, Output, RunSpec, Runtime, Stdin};
+use crate::sandbox::{self, RunInput, RunPolicy};
 
 /// Whether the module is a libtest binary: its `name` section names libtest's entry point
 /// `test::test_main_static` (what `cargo test`'s generated `main` calls). Strings in a
@@ -146,28 +143,36 @@ impl LibtestArgs {
     }
 }
 
-/// Lists the tests that `args` select, with their ignored and should_panic marks.
+/// Lists the tests that `args` select, with their ignored and should_panic marks, by running
+/// the binary as the policy runs everything (on its listing runtime).
 pub fn list(
     module: &Path,
     args: &LibtestArgs,
-    runtime: Runtime,
-    timeout: Duration,
-    compile_timeout: Duration,
-    cache: Option<&Path>,
+    policy: &RunPolicy,
 ) -> Result<Vec<ListedTest>, HarnessError> {
+    let runtime = policy.listing_runtime();
     let names = |extra: &[&str]| -> Result<Vec<String>, HarnessError> {
         let mut list_args = vec!["--list".to_string(), "--format".into(), "terse".into()];
         list_args.extend(extra.iter().map(|s| s.to_string()));
         list_args.extend(args.selection.iter().cloned());
-        let report = run_module(module, list_args, runtime, (timeout, compile_timeout), cache)?;
+        let input = RunInput {
+            args: list_args,
+            // libtest accepts -Z flags (for --exclude-should-panic) only with this set.
+            env: vec![("RUSTC_BOOTSTRAP".into(), "1".into())],
+            ..RunInput::default()
+        };
+        let report = sandbox::run(&policy.invocation(module, input), runtime)?;
         if report.outcome != (Outcome::Exited { code: 0 }) {
             return Err(HarnessError::NotRunnable {
                 path: module.display().to_string(),
                 runtime: runtime.describe(),
                 reason: format!(
-                    "listing its tests failed ({}): {}",
-                    report.outcome,
-                    crate::text::one_line(&report.stderr.text())
+                    "listing its tests failed ({}){}",
+                    report.outcome.explanation().unwrap_or_else(|| report.outcome.to_string()),
+                    match crate::text::one_line(&report.stderr.text()) {
+                        stderr if stderr.is_empty() => String::new(),
+                        stderr => format!(": {stderr}"),
+                    }
                 ),
             });
         }
@@ -208,30 +213,6 @@ pub fn single_test_args(test: &ListedTest) -> Vec<String> {
         args.push("--include-ignored".into());
     }
     args
-}
-
-fn run_module(
-    module: &Path,
-    args: Vec<String>,
-    runtime: Runtime,
-    (timeout, compile_timeout): (Duration, Duration),
-    cache: Option<&Path>,
-) -> Result<GuestRun, HarnessError> {
-    watchdog::run(&Invocation {
-        spec: RunSpec {
-            args,
-            // libtest accepts -Z flags (for --exclude-should-panic) only with this set.
-            env: vec![("RUSTC_BOOTSTRAP".into(), "1".into())],
-            cache: cache.map(Path::to_path_buf),
-            memory_limit: Some(DEFAULT_MEMORY_LIMIT),
-            ..RunSpec::new(module)
-        },
-        runtime,
-        timeout,
-        compile_timeout,
-        stdin: Stdin::Null,
-        output: Output::Capture { limit: DEFAULT_CAPTURE_LIMIT },
-    })
 }
 
 #[cfg(test)]

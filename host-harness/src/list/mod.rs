@@ -8,25 +8,28 @@
 //! * [`suite`]: wasi-testsuite directories;
 //! * [`filter`]: filters and partitions.
 //!
-//! It imports [`crate::sandbox`] (listing a libtest binary's tests runs it), and below.
+//! It imports [`crate::sandbox`] (listing a libtest binary's tests runs it, by the run
+//! policy), and below.
 
-pub mod build;
-pub mod case;
-pub mod filter;
-pub mod libtest;
-pub mod scenario;
-pub mod suite;
+pub(crate) mod build;
+pub(crate) mod case;
+pub(crate) mod filter;
+pub(crate) mod libtest;
+pub(crate) mod scenario;
+pub(crate) mod suite;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::errors::HarnessError;
-use crate::sandbox::Runtime;
-use build::{BuildOptions, Targets, Variant};
+use crate::sandbox::RunPolicy;
+pub use build::{
+    Binary, BuildOptions, Targets, Variant, build as build_crate, build_targets, scrub_env,
+};
 pub use case::{Case, CaseKind, LibtestCase, Scenario};
 use libtest::{LibtestArgs, RunIgnored};
-use scenario::Expectation;
+pub use scenario::Expectation;
+pub use suite::parse_spec as parse_suite_spec;
 
 /// Something under the given paths that yields cases.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,7 +42,7 @@ pub enum Source {
     Module(PathBuf),
 }
 
-/// Which builds of a guest crate to make, and how to list libtest binaries.
+/// Which builds of a guest crate to make, and which ignored tests of libtest binaries to run.
 #[derive(Clone, Debug)]
 pub struct PlanOptions {
     pub build: BuildOptions,
@@ -47,10 +50,6 @@ pub struct PlanOptions {
     pub bare: bool,
     /// Also build with the crate's own shim instead of the toolchain's (`WASIX_TOOLCHAIN_SHIM=0`).
     pub foreign: bool,
-    /// For listing the tests of libtest binaries.
-    pub list_timeout: Duration,
-    pub compile_timeout: Duration,
-    pub cache: Option<PathBuf>,
     pub run_ignored: RunIgnored,
 }
 
@@ -127,7 +126,11 @@ fn collect_sources_in(dir: &Path, level: u32, crate_levels: u32, out: &mut Vec<S
 }
 
 /// Builds one crate in every requested variant and returns its scenarios and tests.
-pub fn plan_crate(dir: &Path, opts: &PlanOptions) -> Result<Vec<Case>, HarnessError> {
+pub fn plan_crate(
+    dir: &Path,
+    opts: &PlanOptions,
+    policy: &RunPolicy,
+) -> Result<Vec<Case>, HarnessError> {
     let group = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let wasix = build::build(dir, Variant::Wasix, &opts.build)?;
     let mut others: Vec<(Variant, BTreeMap<String, PathBuf>)> = Vec::new();
@@ -160,7 +163,7 @@ pub fn plan_crate(dir: &Path, opts: &PlanOptions) -> Result<Vec<Case>, HarnessEr
             kind: CaseKind::Scenario(Box::new(Scenario { expectation, dir: scenario_dir, builds })),
         });
     }
-    cases.extend(plan_tests(dir, &group, opts)?);
+    cases.extend(plan_tests(dir, &group, opts, policy)?);
     Ok(cases)
 }
 
@@ -169,18 +172,60 @@ pub fn plan_suite(dir: &Path) -> Result<Vec<Case>, HarnessError> {
     Ok(suite::plan_suite(dir)?.into_iter().map(suite_case).collect())
 }
 
-/// One module given by path (with its `NAME.json`, if any).
-pub fn plan_module(file: &Path) -> Result<Case, HarnessError> {
+/// One module given by path: a libtest binary's tests, one case each (as `run` does), or a
+/// module with its wasi-testsuite `NAME.json`, if any.
+pub fn plan_module(
+    file: &Path,
+    run_ignored: RunIgnored,
+    policy: &RunPolicy,
+) -> Result<Vec<Case>, HarnessError> {
     let group = file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
-    Ok(suite_case(suite::plan_module(file, group.as_deref().unwrap_or("."))?))
+    let group = group.as_deref().unwrap_or(".");
+    if libtest::is_libtest(file) {
+        let name = file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return libtest_cases(file, &name, group, None, run_ignored, policy);
+    }
+    Ok(vec![suite_case(suite::plan_module(file, group))])
 }
 
 fn suite_case(t: suite::SuiteCase) -> Case {
     Case { name: t.name.clone(), group: t.group.clone(), kind: CaseKind::Suite(Box::new(t)) }
 }
 
+/// One case per test of a libtest binary, named `PREFIX::TEST`.
+fn libtest_cases(
+    module: &Path,
+    prefix: &str,
+    group: &str,
+    native: Option<PathBuf>,
+    run_ignored: RunIgnored,
+    policy: &RunPolicy,
+) -> Result<Vec<Case>, HarnessError> {
+    let args = LibtestArgs { run_ignored, ..LibtestArgs::default() };
+    Ok(libtest::list(module, &args, policy)?
+        .into_iter()
+        .map(|test| Case {
+            name: format!("{prefix}::{}", test.name),
+            group: group.to_string(),
+            kind: CaseKind::Libtest(Box::new(LibtestCase {
+                module: module.to_path_buf(),
+                test,
+                run_ignored,
+                native: native.clone(),
+                env: Vec::new(),
+                dirs: Vec::new(),
+            })),
+        })
+        .collect())
+}
+
 /// The crate's libtest binaries (library and `tests/*.rs`), one case per test.
-fn plan_tests(dir: &Path, group: &str, opts: &PlanOptions) -> Result<Vec<Case>, HarnessError> {
+fn plan_tests(
+    dir: &Path,
+    group: &str,
+    opts: &PlanOptions,
+    policy: &RunPolicy,
+) -> Result<Vec<Case>, HarnessError> {
     let binaries = build::build_targets(dir, Variant::Wasix, Targets::Tests, &opts.build)?;
     if binaries.is_empty() {
         return Ok(Vec::new());
@@ -195,28 +240,14 @@ fn plan_tests(dir: &Path, group: &str, opts: &PlanOptions) -> Result<Vec<Case>, 
     };
     let mut cases = Vec::new();
     for bin in binaries.iter().filter(|b| libtest::is_libtest(&b.executable)) {
-        let args = LibtestArgs { run_ignored: opts.run_ignored, ..LibtestArgs::default() };
-        for test in libtest::list(
+        cases.extend(libtest_cases(
             &bin.executable,
-            &args,
-            Runtime::Wasmer,
-            opts.list_timeout,
-            opts.compile_timeout,
-            opts.cache.as_deref(),
-        )? {
-            cases.push(Case {
-                name: format!("{}::{}", bin.name, test.name),
-                group: group.to_string(),
-                kind: CaseKind::Libtest(Box::new(LibtestCase {
-                    module: bin.executable.clone(),
-                    test,
-                    run_ignored: opts.run_ignored,
-                    native: native.get(&bin.name).cloned(),
-                    env: Vec::new(),
-                    dirs: Vec::new(),
-                })),
-            });
-        }
+            &bin.name,
+            group,
+            native.get(&bin.name).cloned(),
+            opts.run_ignored,
+            policy,
+        )?);
     }
     Ok(cases)
 }

@@ -45,9 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::errors::HarnessError;
 use crate::outcome::Outcome;
-
-/// The runtime names a `[runtimes.NAME]` table may use (the sandbox's runtimes).
-const KNOWN_RUNTIMES: &[&str] = &["wasmer", "sdk", "wasmer-4.3"];
+use crate::sandbox::Runtime;
 
 /// An expected way for a run to end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,9 +133,9 @@ pub struct Expectation {
     #[serde(default)]
     pub stdin_open: bool,
     pub scratch_dir: Option<String>,
-    /// Declared differences of one runtime, by runtime name.
+    /// Declared differences of one runtime (`[runtimes.NAME]`, one of the sandbox's runtimes).
     #[serde(default)]
-    pub runtimes: BTreeMap<String, RuntimeDifference>,
+    pub runtimes: BTreeMap<Runtime, RuntimeDifference>,
     /// A declared difference of the foreign build (the crate's own shim, not the toolchain's).
     pub foreign: Option<RuntimeDifference>,
     /// Set from a runtime's `may_also`, never from the scenario's own table.
@@ -194,20 +192,21 @@ impl Expectation {
 
     /// Parses and checks an expectation file's text; errors are one line.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let exp: Expectation =
-            toml::from_str(text).map_err(|e| crate::text::one_line(e.message()))?;
+        let exp: Expectation = toml::from_str(text).map_err(|e| {
+            let message = crate::text::one_line(e.message());
+            // A runtime's name that is none: say which table.
+            if message.contains("is not a runtime") {
+                format!("[runtimes.NAME]: {message}")
+            } else {
+                message
+            }
+        })?;
         if exp.native == NativeParity::Differs && exp.reason.as_deref().unwrap_or("").is_empty() {
             return Err("`native = \"differs\"` needs a `reason`".into());
         }
         let mut times =
             vec![("timeout".to_string(), exp.timeout), ("within".to_string(), exp.within)];
         for (runtime, diff) in &exp.runtimes {
-            if !KNOWN_RUNTIMES.contains(&runtime.as_str()) {
-                return Err(format!(
-                    "[runtimes.{runtime}]: not a runtime (one of: {})",
-                    KNOWN_RUNTIMES.join(", ")
-                ));
-            }
             if diff.reason.trim().is_empty() && diff.skip.is_none() {
                 return Err(format!(
                     "[runtimes.{runtime}] needs a `reason` naming the runtime's bug"
@@ -232,9 +231,9 @@ impl Expectation {
         Ok(exp)
     }
 
-    /// The expectation on the runtime named `runtime`, with its declared difference applied.
-    pub fn on_runtime(&self, runtime: &str) -> OnRuntime {
-        self.with_difference(self.runtimes.get(runtime))
+    /// The expectation on `runtime`, with its declared difference applied.
+    pub fn on_runtime(&self, runtime: Runtime) -> OnRuntime {
+        self.with_difference(self.runtimes.get(&runtime))
     }
 
     /// The expectation for the foreign build, with its declared difference applied.
@@ -272,8 +271,9 @@ impl Expectation {
         OnRuntime::Run { expectation: Box::new(exp), declared: Some(diff.reason.clone()) }
     }
 
-    pub fn timeout(&self, default: Duration) -> Duration {
-        self.timeout.map(Duration::from_secs_f64).unwrap_or(default)
+    /// The scenario's own timeout, if it has one.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout.map(Duration::from_secs_f64)
     }
 
     /// Whether the run took longer than its `within` budget. Reported, never a failure: how
@@ -351,20 +351,20 @@ mod tests {
         assert!(
             Expectation::parse("[runtimes.wasmtime]\nreason = \"x\"")
                 .unwrap_err()
-                .contains("not a runtime")
+                .contains("is not a runtime")
         );
         let exp = Expectation::parse(
             "expect = 101\n[runtimes.sdk]\nexpect = \"hang\"\nreason = \"sdk bug\"\n",
         )
         .unwrap();
-        match exp.on_runtime("sdk") {
+        match exp.on_runtime(Runtime::Sdk) {
             OnRuntime::Run { expectation, declared } => {
                 assert_eq!(expectation.expect, Expected::Named(NamedOutcome::Hang));
                 assert_eq!(declared.as_deref(), Some("sdk bug"));
             }
             OnRuntime::Skip(_) => panic!("not a skip"),
         }
-        assert!(matches!(exp.on_runtime("wasmer"), OnRuntime::Run { declared: None, .. }));
+        assert!(matches!(exp.on_runtime(Runtime::Wasmer), OnRuntime::Run { declared: None, .. }));
     }
 
     #[test]
@@ -390,7 +390,7 @@ mod tests {
              [runtimes.\"wasmer-4.3\"]\nmay_also = \"hang\"\nreason = \"lost wake-up\"\n",
         )
         .unwrap();
-        let OnRuntime::Run { expectation, .. } = exp.on_runtime("wasmer-4.3") else {
+        let OnRuntime::Run { expectation, .. } = exp.on_runtime(Runtime::Wasmer43) else {
             panic!("not a skip")
         };
         assert!(expectation.check(&Outcome::TimedOut { after_ms: 1 }, "", "").is_empty());
@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(expectation.check(&Outcome::Exited { code: 101 }, "", "").len(), 1);
         assert!(!expectation.check(&Outcome::Exited { code: 0 }, "", "boom").is_empty());
         // Only that runtime gets the alternative, and no scenario may declare one for itself.
-        let OnRuntime::Run { expectation, .. } = exp.on_runtime("wasmer") else { panic!() };
+        let OnRuntime::Run { expectation, .. } = exp.on_runtime(Runtime::Wasmer) else { panic!() };
         assert!(!expectation.check(&Outcome::TimedOut { after_ms: 1 }, "", "").is_empty());
         assert!(Expectation::parse("may_also = \"hang\"").is_err());
     }

@@ -19,6 +19,12 @@
 //! where the `read` payloads of a stream, in order, must be how that stream starts. `dirs` are
 //! relative to the test's directory, must stay inside it, and are preopened under the same
 //! name.
+//!
+//! The suite's current revisions (its `prod/testsuite-base` branch and its runner,
+//! `test-runner/wasi_test_runner/test_case.py`) name one directory instead, as the guest's root:
+//! `{"root": "fs-tests.dir", "args": []}` (top level, or in the `run` operation), relative to
+//! the test's directory, preopened as `/` (the suite's adapters pass `--dir ROOT::/`). Both
+//! forms are read.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -26,6 +32,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Deserialize;
 
 use crate::errors::HarnessError;
+use crate::sandbox::Runtime;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SuiteSpec {
@@ -44,8 +51,17 @@ pub struct SuiteSpec {
 }
 
 /// The top-level spec keys this harness understands.
-pub const KNOWN_KEYS: &[&str] =
-    &["args", "env", "dirs", "exit_code", "stdout", "stderr", "operations", "wasi_functions"];
+pub const KNOWN_KEYS: &[&str] = &[
+    "args",
+    "env",
+    "dirs",
+    "root",
+    "exit_code",
+    "stdout",
+    "stderr",
+    "operations",
+    "wasi_functions",
+];
 
 /// One module of a suite and its spec.
 #[derive(Clone, Debug)]
@@ -55,7 +71,9 @@ pub struct SuiteCase {
     /// The suite's name.
     pub group: String,
     pub module: PathBuf,
-    pub spec: SuiteSpec,
+    /// The spec, or why it cannot be read: a malformed spec fails its own case, if it is
+    /// selected, and nothing else.
+    pub spec: Result<SuiteSpec, String>,
 }
 
 /// Unknown keys are taken out before this is deserialized (see [`SuiteSpec::unknown_keys`]).
@@ -68,6 +86,8 @@ struct FlatJson {
     env: BTreeMap<String, String>,
     #[serde(default)]
     dirs: Vec<String>,
+    /// The guest's root directory (`/`), relative to the test's directory.
+    root: Option<String>,
     #[serde(default)]
     exit_code: i32,
     stdout: Option<String>,
@@ -90,6 +110,7 @@ enum Operation {
         env: BTreeMap<String, String>,
         #[serde(default)]
         dirs: Vec<String>,
+        root: Option<String>,
     },
     Wait {
         #[serde(default)]
@@ -142,19 +163,19 @@ pub fn plan_suite(dir: &Path) -> Result<Vec<SuiteCase>, HarnessError> {
         .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
         .collect();
     modules.sort();
-    modules.iter().map(|module| plan_module(module, &group)).collect()
+    Ok(modules.iter().map(|module| plan_module(module, &group)).collect())
 }
 
 /// One module and its `NAME.json` (default: exit 0) as a case.
-pub fn plan_module(module: &Path, group: &str) -> Result<SuiteCase, HarnessError> {
+pub fn plan_module(module: &Path, group: &str) -> SuiteCase {
     let name = module.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let spec = load_spec(&module.with_extension("json"))?;
-    Ok(SuiteCase {
+    let spec = load_spec(&module.with_extension("json")).map_err(|e| e.to_string());
+    SuiteCase {
         name: format!("{group}/{name}"),
         group: group.to_string(),
         module: module.to_path_buf(),
         spec,
-    })
+    }
 }
 
 pub fn load_spec(path: &Path) -> Result<SuiteSpec, HarnessError> {
@@ -185,7 +206,7 @@ pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
     let mut spec = SuiteSpec {
         args: json.args,
         env: json.env.into_iter().collect(),
-        dirs: resolve_dirs(&json.dirs, base)?,
+        dirs: resolve_all(&json.dirs, json.root.as_deref(), base)?,
         exit_code: json.exit_code,
         stdout: json.stdout,
         stderr: json.stderr,
@@ -195,11 +216,11 @@ pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
     let mut runs = 0;
     for op in json.operations {
         match op {
-            Operation::Run { args, env, dirs } => {
+            Operation::Run { args, env, dirs, root } => {
                 runs += 1;
                 spec.args = args;
                 spec.env = env.into_iter().collect();
-                spec.dirs = resolve_dirs(&dirs, base)?;
+                spec.dirs = resolve_all(&dirs, root.as_deref(), base)?;
             }
             Operation::Wait { exit_code } => spec.exit_code = exit_code,
             Operation::Read { id, payload } => {
@@ -214,6 +235,20 @@ pub fn parse_spec(text: &str, base: &Path) -> Result<SuiteSpec, String> {
         return Err("more than one `run` operation".into());
     }
     Ok(spec)
+}
+
+/// The preopens of `dirs` (each under its own name) and of `root` (as `/`).
+fn resolve_all(
+    dirs: &[String],
+    root: Option<&str>,
+    base: &Path,
+) -> Result<Vec<(PathBuf, String)>, String> {
+    let mut all = resolve_dirs(dirs, base)?;
+    if let Some(root) = root {
+        let (host, _) = resolve_dirs(&[root.to_string()], base)?.remove(0);
+        all.push((host, "/".into()));
+    }
+    Ok(all)
 }
 
 /// Host paths for `dirs`: relative, inside the test's directory, and existing.
@@ -252,16 +287,12 @@ fn resolve_dirs(dirs: &[String], base: &Path) -> Result<Vec<(PathBuf, String)>, 
 pub struct Difference {
     pub suite: String,
     pub test: String,
-    /// The runtime's name (`wasmer`, ...); the file's entries are for `wasmer` by default.
-    #[serde(default = "default_runtime")]
-    pub runtime: String,
+    /// The runtime (by its name); the file's entries are for `wasmer` by default.
+    #[serde(default)]
+    pub runtime: Runtime,
     /// What the failing run's stderr (or the harness's line about it) contains.
     pub evidence: String,
     pub reason: String,
-}
-
-fn default_runtime() -> String {
-    "wasmer".into()
 }
 
 /// Every declared difference, parsed once per process (every suite case asks).
@@ -282,7 +313,7 @@ pub fn differences() -> &'static [Difference] {
 /// The declared differences for one case on one runtime: its own entries first, then the
 /// suite-wide ones (`test = "*"`: a runtime bug every test of the suite can run into, matched
 /// only by its evidence).
-pub fn declared_differences(case: &SuiteCase, runtime: &str) -> Vec<Difference> {
+pub fn declared_differences(case: &SuiteCase, runtime: Runtime) -> Vec<Difference> {
     let Some(test) = case.module.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
         return Vec::new();
     };
@@ -367,9 +398,26 @@ mod tests {
     #[test]
     fn unknown_keys_are_named_not_fatal() {
         let spec =
-            parse_spec(r#"{"root": "/x", "exit_code": 2, "zz": 1}"#, Path::new(".")).unwrap();
-        assert_eq!(spec.unknown_keys, ["root", "zz"]);
+            parse_spec(r#"{"proposals": [], "exit_code": 2, "zz": 1}"#, Path::new(".")).unwrap();
+        assert_eq!(spec.unknown_keys, ["proposals", "zz"]);
         assert_eq!(spec.exit_code, 2);
+    }
+
+    #[test]
+    fn the_current_root_form_maps_the_directory_as_the_guest_s_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("fs-tests.dir")).unwrap();
+        for text in [
+            r#"{"root": "fs-tests.dir", "args": []}"#,
+            r#"{"operations": [{"type": "run", "root": "fs-tests.dir"}, {"type": "wait"}]}"#,
+        ] {
+            let spec = parse_spec(text, dir.path()).unwrap();
+            assert_eq!(spec.dirs, [(dir.path().join("fs-tests.dir"), "/".to_string())], "{text}");
+            assert!(spec.unknown_keys.is_empty());
+        }
+        for bad in [r#"{"root": "../x"}"#, r#"{"root": "/"}"#, r#"{"root": "missing"}"#] {
+            assert!(parse_spec(bad, dir.path()).is_err(), "{bad}");
+        }
     }
 
     #[test]

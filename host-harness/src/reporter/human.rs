@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Summary, by_case, got, secs, targets};
 use crate::runner::{CaseResult, Event, Verdict};
+use crate::text::escape_controls;
 
 pub struct Human {
     bar: Option<ProgressBar>,
@@ -41,11 +42,11 @@ impl Human {
         match event {
             Event::Started(case) => {
                 if let Some(bar) = &self.bar {
-                    bar.set_message(case.name.clone());
+                    bar.set_message(escape_controls(&case.name));
                 }
             }
             Event::Slow { name, after } => {
-                self.line(&format!("    SLOW [> {}] {name}", secs(*after)));
+                self.line(&format!("    SLOW [> {}] {}", secs(*after), escape_controls(name)));
             }
             Event::Finished(result) => {
                 if let Some(bar) = &self.bar {
@@ -57,7 +58,7 @@ impl Human {
                 }
                 if result.verdict == Verdict::Failed {
                     for problem in &result.problems {
-                        self.line(&format!("        {}", crate::text::escape_controls(problem)));
+                        self.line(&format!("        {}", escape_controls(problem)));
                     }
                     if let Some(run) = &result.run {
                         let tail = tail_lines(&run.stderr.text(), 6);
@@ -89,7 +90,7 @@ fn finished_line(result: &CaseResult) -> String {
         Some(run) => secs(run.duration),
         None => String::new(),
     };
-    let mut line = format!("{status:>8} [{timing:>9}] {}", result.name);
+    let mut line = format!("{status:>8} [{timing:>9}] {}", escape_controls(&result.name));
     if let Verdict::Skipped(reason) = &result.verdict {
         line.push_str(&format!(" ({reason})"));
     }
@@ -106,7 +107,7 @@ fn tail_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
     lines[lines.len().saturating_sub(n)..]
         .iter()
-        .map(|l| format!("          | {}", crate::text::escape_controls(l)))
+        .map(|l| format!("          | {}", escape_controls(l)))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -134,7 +135,7 @@ pub fn table(results: &[CaseResult]) -> String {
     let mut rows: Vec<Vec<String>> = vec![header];
     for case in by_case(results) {
         let first = case[0];
-        let mut row = vec![first.case.clone(), first.expected.clone()];
+        let mut row = vec![escape_controls(&first.case), first.expected.clone()];
         if single {
             row.extend([
                 got(first),

@@ -3,6 +3,11 @@
 //! Events: `{"type":"case","event":"started","name":..}`, `{"type":"case","event":"slow",..}`,
 //! `{"type":"case","event":"passed"|"failed"|"skipped",..}` with outcome, times and problems,
 //! and a final `{"type":"suite","event":"passed"|"failed","passed":N,"failed":N,"skipped":N}`.
+//!
+//! A failed case's events carry each stream as captured (up to `--capture-limit`); a passed or
+//! skipped case's carry its start and its end only ([`crate::runner::RETAINED_OUTPUT`]): what
+//! went right needs no megabytes, and a suite of chatty passing cases must not become gigabytes
+//! of events.
 
 use std::io::Write;
 
@@ -10,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::Summary;
 use crate::runner::{CaseResult, Event, Verdict};
-use crate::sandbox::GuestRun;
+use crate::sandbox::{Captured, GuestRun};
 
 pub fn event(event: &Event<'_>) {
     let value = match event {
@@ -34,6 +39,8 @@ pub fn suite(summary: &Summary, took_secs: f64) {
 }
 
 fn finished(r: &CaseResult) -> Value {
+    let keep = (r.verdict != Verdict::Failed).then_some(crate::runner::RETAINED_OUTPUT);
+    let run = |report: &GuestRun| run(report, keep);
     let (event, reason) = match &r.verdict {
         Verdict::Passed => ("passed", None),
         Verdict::Failed => ("failed", None),
@@ -49,11 +56,18 @@ fn finished(r: &CaseResult) -> Value {
     })
 }
 
-fn run(report: &GuestRun) -> Value {
+/// A run's outcome and output, each stream cut to `keep` bytes (head and tail) if given.
+fn run(report: &GuestRun, keep: Option<usize>) -> Value {
+    let cut = |stream: &Captured| match keep.and_then(|limit| stream.shrunk(limit)) {
+        Some(shrunk) => (shrunk.text(), shrunk.dropped),
+        None => (stream.text(), stream.dropped),
+    };
+    let (stdout, stdout_dropped) = cut(&report.stdout);
+    let (stderr, stderr_dropped) = cut(&report.stderr);
     json!({
         "outcome": report.outcome, "label": report.outcome.to_string(), "status": report.outcome.status(),
-        "exec_time": report.duration.as_secs_f64(), "stdout": report.stdout.text(), "stderr": report.stderr.text(),
-        "stdout_dropped_bytes": report.stdout.dropped, "stderr_dropped_bytes": report.stderr.dropped,
+        "exec_time": report.duration.as_secs_f64(), "stdout": stdout, "stderr": stderr,
+        "stdout_dropped_bytes": stdout_dropped, "stderr_dropped_bytes": stderr_dropped,
     })
 }
 

@@ -6,6 +6,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::errors::HarnessError;
 use crate::runner::{CaseResult, Verdict};
+use crate::text::xml_safe;
 
 pub fn write(
     path: &Path,
@@ -19,31 +20,31 @@ pub fn write(
     groups.sort();
     groups.dedup();
     for group in groups {
-        let mut suite = TestSuite::new(group);
+        let mut suite = TestSuite::new(xml_safe(group));
         for r in results.iter().filter(|r| r.group == group) {
             let status = match &r.verdict {
                 Verdict::Passed => TestCaseStatus::success(),
                 Verdict::Failed => {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    status.set_message(r.problems.join("; "));
-                    status.set_type(super::got(r));
+                    status.set_message(xml_safe(&r.problems.join("; ")));
+                    status.set_type(xml_safe(&super::got(r)));
                     status
                 }
                 Verdict::Skipped(reason) => {
                     let mut status = TestCaseStatus::skipped();
-                    status.set_message(reason.to_string());
+                    status.set_message(xml_safe(&reason.to_string()));
                     status
                 }
             };
-            let mut case = TestCase::new(r.name.clone(), status);
-            case.set_classname(group);
+            let mut case = TestCase::new(xml_safe(&r.name), status);
+            case.set_classname(xml_safe(group));
             case.set_time(r.duration());
             if r.flaky {
                 case.set_system_out(format!("flaky: passed on attempt {}", r.attempts));
             }
             if let Some(run) = &r.run {
-                case.set_system_out(run.stdout.text());
-                case.set_system_err(run.stderr.text());
+                case.set_system_out(xml_safe(&run.stdout.text()));
+                case.set_system_err(xml_safe(&run.stderr.text()));
             }
             suite.add_test_case(case);
         }

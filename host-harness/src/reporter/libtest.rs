@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::runner::{CaseResult, Event, SkipReason, Verdict};
+use crate::text::escape_controls;
 
 /// Prints `running N tests`.
 pub fn start(count: usize) {
@@ -22,10 +23,14 @@ pub fn event(event: &Event<'_>) {
                 Verdict::Skipped(SkipReason::Ignored) => "ignored".to_string(),
                 Verdict::Skipped(reason) => format!("not run ({reason})"),
             };
-            println!("test {} ... {word}", r.name);
+            println!("test {} ... {word}", escape_controls(&r.name));
         }
         Event::Slow { name, after } => {
-            println!("test {name} has been running for over {} seconds", after.as_secs())
+            println!(
+                "test {} has been running for over {} seconds",
+                escape_controls(name),
+                after.as_secs()
+            )
         }
         Event::Started(_) => {}
     }
@@ -37,7 +42,7 @@ pub fn finish(results: &[CaseResult], took: Duration) -> bool {
     if !failed.is_empty() {
         println!("\nfailures:\n");
         for r in &failed {
-            println!("---- {} ----", r.name);
+            println!("---- {} ----", escape_controls(&r.name));
             for problem in &r.problems {
                 println!("{problem}");
             }
@@ -49,7 +54,7 @@ pub fn finish(results: &[CaseResult], took: Duration) -> bool {
         }
         println!("failures:");
         for r in &failed {
-            println!("    {}", r.name);
+            println!("    {}", escape_controls(&r.name));
         }
     }
     let passed = results.iter().filter(|r| r.verdict == Verdict::Passed).count();

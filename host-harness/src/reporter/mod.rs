@@ -2,11 +2,11 @@
 //! to the repository (the native-parity table), and in libtest's own format (`run` on a test
 //! binary). It reads only the runner's typed events and results.
 
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod libtest;
-pub mod parity;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod libtest;
+pub(crate) mod parity;
 
 use crate::runner::{CaseResult, Verdict};
 

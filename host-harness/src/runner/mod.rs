@@ -1,10 +1,12 @@
 //! Running the selected cases in parallel, each run in its own process, with retries,
-//! fail-fast and slow-case events; `judge.rs` decides each result.
+//! fail-fast and slow-case events: `executor.rs` makes every run of a case (from the run
+//! policy), `judge.rs` decides each result.
 //!
 //! A case runs on every selected runtime (and, for scenarios, every WASIX build that was
 //! made): each such target gives one [`CaseResult`]. The native and without-crate runs are
 //! made once per case.
 
+mod executor;
 mod judge;
 mod result;
 
@@ -15,12 +17,15 @@ use std::time::{Duration, Instant};
 
 use crate::list::build::Variant;
 use crate::list::{Case, CaseKind};
-use crate::sandbox::Runtime;
-pub use result::{CaseResult, Event, RunOptions, SkipReason, Target, TestVerdict, Verdict};
+use crate::sandbox::{RunPolicy, Runtime};
+pub use result::{CaseResult, Event, Schedule, SkipReason, Target, Verdict};
 
 /// Bytes of each output stream a result keeps once it has been reported (head and tail): the
 /// end-of-run reports show the last lines and panic messages, not megabytes.
 pub const RETAINED_OUTPUT: usize = 64 << 10;
+
+/// `--slow`: a run still going after this long is named while it runs.
+pub const DEFAULT_SLOW: Duration = Duration::from_secs(5);
 
 /// The default number of cases run at once: one per core.
 pub fn default_jobs() -> usize {
@@ -41,18 +46,21 @@ fn targets(case: &Case, runtimes: &[Runtime]) -> Vec<Target> {
     targets
 }
 
-/// Runs `cases` with `opts.jobs` workers, calling `on_event` from this thread as things happen.
-/// Results come back in the order of `cases`, each case's targets in order.
+/// Runs `cases` on every runtime of `policy` with `schedule.jobs` workers, calling `on_event`
+/// from this thread as things happen. Results come back in the order of `cases`, each case's
+/// targets in order.
 pub fn execute(
     cases: &[Case],
-    opts: &RunOptions,
+    policy: &RunPolicy,
+    schedule: &Schedule,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Vec<CaseResult> {
+    let opts = schedule;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let running: Arc<Mutex<Vec<(usize, Instant, bool)>>> = Arc::default();
     let mut results: Vec<Option<Vec<CaseResult>>> = vec![None; cases.len()];
-    let several = cases.iter().any(|c| targets(c, &opts.runtimes).len() > 1);
+    let several = cases.iter().any(|c| targets(c, &policy.runtimes).len() > 1);
     let (tx, rx) = mpsc::channel::<Msg>();
 
     std::thread::scope(|scope| {
@@ -72,7 +80,7 @@ pub fn execute(
                         Instant::now(),
                         false,
                     ));
-                    let mut case_results = run_case(case, opts);
+                    let mut case_results = run_case(case, policy, opts.retries);
                     if several {
                         for r in &mut case_results {
                             r.name = format!("{}@{}", r.case, r.target);
@@ -126,7 +134,7 @@ pub fn execute(
         .zip(cases)
         .flat_map(|(done, case)| {
             done.unwrap_or_else(|| {
-                targets(case, &opts.runtimes)
+                targets(case, &policy.runtimes)
                     .into_iter()
                     .map(|target| CaseResult {
                         verdict: Verdict::Skipped(SkipReason::FailFast),
@@ -143,19 +151,20 @@ enum Msg {
     Finished(usize, Vec<CaseResult>),
 }
 
-/// Runs one case on each of its targets; a failing target runs again up to `opts.retries`
-/// times, and a later pass is marked flaky.
-fn run_case(case: &Case, opts: &RunOptions) -> Vec<CaseResult> {
-    let cmp = judge::comparisons(case, opts);
-    targets(case, &opts.runtimes)
+/// Runs one case on each of its targets; a failing target runs again up to `retries` times,
+/// and a later pass is marked flaky.
+fn run_case(case: &Case, policy: &RunPolicy, retries: u32) -> Vec<CaseResult> {
+    let cmp = executor::comparisons(case, policy);
+    targets(case, &policy.runtimes)
         .into_iter()
         .enumerate()
         .map(|(i, target)| {
             let mut attempt = 1;
             loop {
-                let mut result = judge::judge(case, target, &cmp, i == 0, opts);
+                let made = executor::make(case, target, policy);
+                let mut result = judge::judge(case, target, made, &cmp, i == 0);
                 result.attempts = attempt;
-                if result.verdict != Verdict::Failed || attempt > opts.retries {
+                if result.verdict != Verdict::Failed || attempt > retries {
                     result.flaky = attempt > 1 && result.verdict == Verdict::Passed;
                     return result;
                 }

@@ -2,7 +2,6 @@
 //! results, and the events its reporter receives.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::list::Case;
@@ -18,24 +17,14 @@ pub enum TestVerdict {
     Ignored,
 }
 
-/// How the runner runs cases.
+/// How the runner schedules cases (how each run is made is the run policy's).
 #[derive(Clone, Debug)]
-pub struct RunOptions {
+pub struct Schedule {
     pub jobs: usize,
-    pub default_timeout: Duration,
-    /// How long reading and compiling a module may take before its guest starts.
-    pub compile_timeout: Duration,
     pub retries: u32,
     pub fail_fast: bool,
-    /// Bytes of each output stream kept per run.
-    pub capture_limit: usize,
-    pub cache: Option<PathBuf>,
-    /// Cap on each guest's linear memory, in bytes.
-    pub memory_limit: u64,
     /// A run still going after this long is named as slow while it runs.
     pub slow_after: Duration,
-    /// Every case runs on each of these, in this order.
-    pub runtimes: Vec<Runtime>,
 }
 
 /// Where one result's judged run ran: a runtime, and the build of the guest.

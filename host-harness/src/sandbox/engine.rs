@@ -1,14 +1,15 @@
 //! Running one guest module on embedded wasmer 7.4, in this process: the `wasmer` runtime's
-//! child (`wasix-harness __sandbox REQUEST`).
+//! child (`wasix-harness __sandbox`).
 //!
 //! It never runs in the process that reports, because a guest whose threads never stop can
 //! only be ended by ending the process that hosts it.
 
-use std::path::Path;
+use std::fs::File;
 use std::sync::Arc;
 
 use anyhow::Error;
-use wasmer::{Engine, ExternType, Module};
+use wasix_sandbox_protocol::{Channel, Report, Run};
+use wasmer::{Engine, Module};
 use wasmer_types::ModuleHash;
 use wasmer_wasix::runners::MappedDirectory;
 use wasmer_wasix::runners::wasi::{PackageOrHash, RuntimeOrEngine, WasiRunner};
@@ -17,94 +18,87 @@ use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::{PluggableRuntime, WasiError, WasiRuntimeError};
 
 use super::exit_guard::{ExitGuard, WatchedRuntime};
-use super::module_cache::ModuleCache;
-use super::protocol::{self, RunSpec};
+use super::module_cache::{ModuleCache, Warn};
 use super::runtime::Runtime;
 use super::stdio::HostOutput;
 use crate::errors::HarnessError;
-use crate::outcome::Outcome;
-
-/// The default cap on a guest's linear memory: what wasm32-wasmer-wasi modules declare.
-pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
 /// Where the guest's stdout and stderr go (the engine's caller decides; by default wasmer's
-/// own stdio of this process), and what ends this process if wasmer does not finish a
-/// requested exit (see [`super::exit_guard`]).
+/// own stdio of this process), what ends this process if wasmer does not finish a requested
+/// exit (see [`super::exit_guard`]), and who hears that the guest starts and the warnings.
 #[derive(Default)]
 pub struct GuestOutput {
-    pub stdout: Option<std::fs::File>,
-    pub stderr: Option<std::fs::File>,
+    pub stdout: Option<File>,
+    pub stderr: Option<File>,
     pub exit_guard: Option<ExitGuard>,
+    pub started: Option<Box<dyn Fn() + Send + Sync>>,
+    pub warn: Option<Warn>,
 }
 
-/// The child's whole life: read the request, run the guest with this process's stdio, write
-/// the outcome, and leave at once. Exiting with `std::process::exit` (instead of returning)
-/// ends guest threads that are still alive.
-pub fn serve(request_path: &Path) -> ! {
-    let request = match protocol::read_request(request_path) {
-        Ok(request) => request,
-        Err(message) => {
-            eprintln!("wasix-harness: {message}");
+/// The child's whole life (`wasix-harness __sandbox`): read the run from the control channel,
+/// run the guest with this process's stdio, send the outcome, and leave at once. Exiting with
+/// `std::process::exit` (instead of returning) ends guest threads that are still alive.
+pub fn serve() -> ! {
+    // SAFETY: the parent starts this hidden command with the protocol's two descriptors, and
+    // nothing else in this process owns them.
+    let (run, module, channel) = match unsafe { wasix_sandbox_protocol::child::connect() } {
+        Ok(connected) => connected,
+        Err(e) => {
+            eprintln!("wasix-harness __sandbox: {e}");
             std::process::exit(crate::errors::INTERNAL)
         }
     };
-    let mut output = guest_output(&request.log);
-    let guard_request = request.clone();
-    output.exit_guard = Some(Arc::new(move |outcome| finish(&guard_request, &outcome)));
-    let outcome = run(&request.spec, output, Some(&request.started));
-    finish(&request, &outcome)
+    let channel = Arc::new(channel);
+    let mut output = guest_output();
+    let guard_channel = Arc::clone(&channel);
+    output.exit_guard = Some(Arc::new(move |report| finish(&guard_channel, &report)));
+    let started_channel = Arc::clone(&channel);
+    output.started = Some(Box::new(move || started_channel.started()));
+    let warn_channel = Arc::clone(&channel);
+    output.warn = Some(Arc::new(move |message: &str| warn_channel.warning(message)));
+    let report = run_guest(&run, &module, output);
+    finish(&channel, &report)
 }
 
-/// Writes the outcome for the watchdog and ends this process (and any guest thread in it).
-fn finish(request: &protocol::Request, outcome: &Outcome) -> ! {
-    if let Err(e) = protocol::write_report(request, outcome) {
-        eprintln!("wasix-harness: cannot write the run's report: {e}");
-    }
+/// Sends the outcome to the watchdog and ends this process (and any guest thread in it).
+fn finish(channel: &Channel<File>, report: &Report) -> ! {
+    channel.outcome(report);
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    std::process::exit(outcome.status())
+    std::process::exit(report.process_status())
 }
 
 /// The guest gets this process's stdout and stderr (duplicated); the process's own stderr then
-/// goes to the log, so wasmer's diagnostics (it prints traps itself) never mix with the guest's
-/// output. The watchdog shows the log's last line if the child dies.
-fn guest_output(log: &Path) -> GuestOutput {
-    use std::os::fd::{AsFd, AsRawFd};
-    let dup =
-        |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().ok().map(std::fs::File::from);
+/// goes to the log descriptor, so wasmer's diagnostics (it prints traps itself) never mix with
+/// the guest's output. The watchdog shows the log's last line if the child dies.
+fn guest_output() -> GuestOutput {
+    use std::os::fd::AsFd;
+    let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().ok().map(File::from);
     let output = GuestOutput {
         stdout: dup(std::io::stdout().as_fd()),
         stderr: dup(std::io::stderr().as_fd()),
-        exit_guard: None,
+        ..GuestOutput::default()
     };
     if output.stderr.is_some() {
-        // create_new: the log is a fresh file in the private directory, never a link to follow.
-        if let Ok(file) = std::fs::OpenOptions::new().write(true).create_new(true).open(log) {
-            // SAFETY: dup2 onto fd 2 of this process; both descriptors are valid.
-            unsafe { libc::dup2(file.as_raw_fd(), 2) };
+        // SAFETY: dup2 of the protocol's log descriptor onto fd 2 of this process; both are
+        // valid (the parent passed the log), and the log descriptor itself is then closed.
+        unsafe {
+            if libc::dup2(wasix_sandbox_protocol::LOG_FD, 2) >= 0 {
+                libc::close(wasix_sandbox_protocol::LOG_FD);
+            }
         }
     }
     output
 }
 
-/// Reads, validates and compiles (or loads from the cache) a module.
-pub fn load_module(
-    engine: &Engine,
-    path: &Path,
-    cache: Option<&ModuleCache>,
-) -> Result<(Module, ModuleHash), HarnessError> {
-    let shown = path.display().to_string();
-    // Bounded, regular files only: this runs under the watchdog's compile limit, but a
-    // `/dev/zero` must still fail at once instead of filling memory until then.
-    let bytes = crate::input::read_regular(path, crate::input::MAX_MODULE)
-        .map_err(|e| HarnessError::NoInput { path: shown.clone(), reason: e.to_string() })?;
-    load_module_bytes(engine, &bytes, &shown, cache)
+fn not_started(e: &HarnessError) -> Report {
+    Report::NotStarted { status: e.status(), message: e.to_string() }
 }
 
-/// Validates and compiles module bytes; `shown` names them in errors. Any input gives a
-/// module or a one-line error, never a panic (this is what the `module_load` fuzz target
-/// checks).
+/// Compiles module bytes (checked by the parent: `module_check`), or loads them from the
+/// cache; `shown` names them in errors. Any input gives a module or a one-line error, never a
+/// panic (the `module_load` fuzz target checks this).
 pub fn load_module_bytes(
     engine: &Engine,
     bytes: &[u8],
@@ -112,26 +106,15 @@ pub fn load_module_bytes(
     cache: Option<&ModuleCache>,
 ) -> Result<(Module, ModuleHash), HarnessError> {
     let invalid = |reason: String| HarnessError::InvalidModule { path: shown.to_string(), reason };
-    if bytes.is_empty() {
-        return Err(invalid("the file is empty".into()));
-    }
-    if !bytes.starts_with(b"\0asm") {
-        return Err(invalid("it does not start with the wasm magic bytes \\0asm".into()));
-    }
-    // wasi-threads modules import their shared memory under a name of their own; wasmer
-    // provides it only as `env.memory`. (Here, so the module_load fuzz target covers it.)
-    let renamed = super::adapt::rename_memory_import(bytes);
-    let bytes = renamed.as_deref().unwrap_or(bytes);
     let hash = ModuleHash::new(bytes);
-    let module = match cache.and_then(|c| c.load(engine, bytes)) {
-        Some(module) => module,
-        None => {
-            // wasmer 7.4's translator panics on some types it does not support (found by the
-            // module_load fuzz target: `nullexnref` in a function signature); that is an
-            // invalid module for us, not a crash.
-            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Module::new(engine, bytes)
-            }))
+    if let Some(module) = cache.and_then(|c| c.load(engine, bytes)) {
+        return Ok((module, hash));
+    }
+    // wasmer 7.4's translator panics on some types it does not support (found by the
+    // module_load fuzz target: `nullexnref` in a function signature); that is an invalid
+    // module for us, not a crash.
+    let compiled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, bytes)))
             .map_err(|panic| {
                 let what = panic
                     .downcast_ref::<String>()
@@ -140,14 +123,10 @@ pub fn load_module_bytes(
                     .unwrap_or("a panic in the compiler");
                 invalid(format!("wasmer cannot compile it: {}", crate::text::one_line(what)))
             })?;
-            let module = compiled.map_err(|e| invalid(crate::text::one_line(&e.to_string())))?;
-            if let Some(cache) = cache {
-                cache.store(engine, bytes, &module);
-            }
-            module
-        }
-    };
-    check_runnable(&module).map_err(|reason| not_runnable(shown, reason))?;
+    let module = compiled.map_err(|e| invalid(crate::text::one_line(&e.to_string())))?;
+    if let Some(cache) = cache {
+        cache.store(engine, bytes, &module);
+    }
     Ok((module, hash))
 }
 
@@ -157,34 +136,6 @@ fn not_runnable(path: &str, reason: String) -> HarnessError {
         runtime: Runtime::Wasmer.describe(),
         reason,
     }
-}
-
-/// Import namespaces that wasmer-wasix provides.
-const KNOWN_IMPORT_MODULES: &[&str] =
-    &["wasi_snapshot_preview1", "wasi_unstable", "wasix_32v1", "wasix_64v1", "wasi", "env"];
-
-fn check_runnable(module: &Module) -> Result<(), String> {
-    let has_start =
-        module.exports().any(|e| e.name() == "_start" && matches!(e.ty(), ExternType::Function(_)));
-    if !has_start {
-        return Err("it exports no `_start` function (a library or reactor, not a command?)".into());
-    }
-    if let Some(import) = module.imports().find(|i| !KNOWN_IMPORT_MODULES.contains(&i.module())) {
-        return Err(format!(
-            "it imports `{}.{}`, which no WASI or WASIX runtime provides",
-            // Names are arbitrary bytes: escaped, so the error stays one readable line.
-            import.module().escape_debug(),
-            import.name().escape_debug()
-        ));
-    }
-    let has_memory = module.exports().any(|e| matches!(e.ty(), ExternType::Memory(_)))
-        || module.imports().any(|i| matches!(i.ty(), ExternType::Memory(_)));
-    if !has_memory {
-        return Err(
-            "it has no memory (exported or imported), which every WASI program needs".into()
-        );
-    }
-    Ok(())
 }
 
 /// The engine every run uses: Cranelift, wasmer's default compiler, with the memory cap.
@@ -197,21 +148,20 @@ pub fn engine(memory_limit: Option<u64>) -> Engine {
     engine
 }
 
-/// Runs the module to its end in this process and says how it ended.
-/// `started` is created right before the guest's first instruction (see the protocol).
-pub fn run(spec: &RunSpec, output: GuestOutput, started: Option<&Path>) -> Outcome {
-    let engine = engine(spec.memory_limit);
-    let cache = spec.cache.as_deref().and_then(ModuleCache::open);
-    let (module, hash) = match load_module(&engine, &spec.module, cache.as_ref()) {
+/// Runs the module (its bytes) to its end in this process and says how it ended. The
+/// `started` hook of `output` hears the guest's start, right before its first instruction.
+pub fn run_guest(run: &Run, module: &[u8], output: GuestOutput) -> Report {
+    let engine = engine(run.memory_limit);
+    let warn: Warn = output.warn.clone().unwrap_or_else(|| Arc::new(|_: &str| {}));
+    let cache = run.cache_dir.as_deref().and_then(|dir| ModuleCache::open(dir, warn));
+    let (module, hash) = match load_module_bytes(&engine, module, &run.module, cache.as_ref()) {
         Ok(loaded) => loaded,
-        Err(e) => return Outcome::not_started(&e),
+        Err(e) => return not_started(&e),
     };
-    let program = spec.program();
     // The guest starts now: from here on the watchdog's guest timeout applies (before, the
-    // compile limit did). Best effort: without the file the parent counts everything as
-    // compile time plus run time, which is only more lenient.
-    if let Some(started) = started {
-        let _ = std::fs::OpenOptions::new().write(true).create_new(true).open(started);
+    // compile limit did).
+    if let Some(started) = &output.started {
+        started();
     }
 
     // wasmer's own runtime (what `RuntimeOrEngine::Engine` would build), wrapped so that a
@@ -219,7 +169,7 @@ pub fn run(spec: &RunSpec, output: GuestOutput, started: Option<&Path>) -> Outco
     let tokio = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            return Outcome::Crashed { message: format!("cannot start an async runtime: {e}") };
+            return Report::Crashed { message: format!("cannot start an async runtime: {e}") };
         }
     };
     let _entered = tokio.enter();
@@ -228,6 +178,7 @@ pub fn run(spec: &RunSpec, output: GuestOutput, started: Option<&Path>) -> Outco
     pluggable.set_engine(engine);
     let recorder = WatchedRuntime::new(Arc::new(pluggable), output.exit_guard.clone());
     let first_trap = recorder.first_trap();
+    let exit_status = recorder.exit_status();
 
     let mut runner = WasiRunner::new();
     if let Some(file) = output.stdout {
@@ -236,20 +187,23 @@ pub fn run(spec: &RunSpec, output: GuestOutput, started: Option<&Path>) -> Outco
     if let Some(file) = output.stderr {
         runner.with_stderr(Box::new(HostOutput::new(file, 2)));
     }
-    runner.with_args(spec.args.iter().cloned());
-    runner.with_envs(spec.env.iter().cloned());
+    runner.with_args(run.args.iter().cloned());
+    runner.with_envs(run.env.iter().cloned());
     runner.with_mapped_directories(
-        spec.dirs
+        run.dirs
             .iter()
             .map(|dir| MappedDirectory { host: dir.host.clone(), guest: dir.guest.clone() }),
     );
-    let result = run_with_named_preopens(&runner, spec, recorder, &program, module, hash);
+    let result = run_with_named_preopens(&runner, run, recorder, module, hash);
     if let Some(message) = first_trap.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        return Outcome::Trapped { message };
+        return Report::Trapped { message };
     }
     match result {
-        Ok(()) => Outcome::Exited { code: 0 },
-        Err(e) => classify(&spec.module, e),
+        Ok(()) => Report::Exited { code: exit_status(0) },
+        Err(e) => match classify(&run.module, e) {
+            Report::Exited { code } => Report::Exited { code: exit_status(code) },
+            other => other,
+        },
     }
 }
 
@@ -259,12 +213,12 @@ pub fn run(spec: &RunSpec, output: GuestOutput, started: Option<&Path>) -> Outco
 /// preopens only `.` and `/`; the relative name is mounted at `/NAME`.
 fn run_with_named_preopens(
     runner: &WasiRunner,
-    spec: &RunSpec,
+    run: &Run,
     runtime: WatchedRuntime,
-    program: &str,
     module: Module,
     hash: ModuleHash,
 ) -> Result<(), Error> {
+    let program = run.program.as_str();
     let wasi = webc::metadata::annotations::Wasi::new(program);
     let mut builder = runner.prepare_webc_env(
         program,
@@ -273,7 +227,7 @@ fn run_with_named_preopens(
         RuntimeOrEngine::Runtime(Arc::new(runtime)),
         None,
     )?;
-    for dir in spec.dirs.iter().filter(|d| !d.guest.starts_with('/') && d.guest != ".") {
+    for dir in run.dirs.iter().filter(|d| !d.guest.starts_with('/') && d.guest != ".") {
         let name = dir.guest.trim_start_matches("./");
         builder.add_map_dir(name, format!("/{name}"))?;
     }
@@ -296,39 +250,36 @@ fn run_with_named_preopens(
 }
 
 /// Turns wasmer's error into an outcome: an exit status, a trap, or a module that never ran.
-fn classify(path: &Path, err: Error) -> Outcome {
+fn classify(shown: &str, err: Error) -> Report {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<WasiRuntimeError>() {
             if let Some(code) = e.as_exit_code() {
-                return Outcome::Exited { code: code.raw() };
+                return Report::Exited { code: code.raw() };
             }
             match e {
                 WasiRuntimeError::Runtime(trap) => {
-                    return Outcome::Trapped { message: crate::text::one_line(&trap.message()) };
+                    return Report::Trapped { message: crate::text::one_line(&trap.message()) };
                 }
                 WasiRuntimeError::Init(_)
                 | WasiRuntimeError::Export(_)
                 | WasiRuntimeError::Instantiation(_) => {
                     let reason = crate::text::one_line(&e.to_string());
-                    return Outcome::not_started(&not_runnable(
-                        &path.display().to_string(),
-                        reason,
-                    ));
+                    return not_started(&not_runnable(shown, reason));
                 }
                 _ => {}
             }
         }
         if let Some(WasiError::Exit(code)) = cause.downcast_ref::<WasiError>() {
-            return Outcome::Exited { code: code.raw() };
+            return Report::Exited { code: code.raw() };
         }
         if let Some(trap) = cause.downcast_ref::<wasmer::RuntimeError>() {
-            return Outcome::Trapped { message: crate::text::one_line(&trap.message()) };
+            return Report::Trapped { message: crate::text::one_line(&trap.message()) };
         }
         // wasmer could not set the module up (missing exports, a bad memory import, ...).
         if cause.downcast_ref::<wasmer_wasix::SpawnError>().is_some() {
             let reason = crate::text::one_line(&format!("{err:#}"));
-            return Outcome::not_started(&not_runnable(&path.display().to_string(), reason));
+            return not_started(&not_runnable(shown, reason));
         }
     }
-    Outcome::Crashed { message: crate::text::one_line(&format!("{err:#}")) }
+    Report::Crashed { message: crate::text::one_line(&format!("{err:#}")) }
 }

@@ -1,5 +1,10 @@
-//! The exit guard: a wasmer-wasix runtime wrapper that remembers the guest's first trap, and
-//! makes sure a process that asked to end does end.
+//! The exit guard: a wasmer-wasix runtime wrapper that remembers the guest's first trap and the
+//! whole status it passed to `proc_exit`, and makes sure a process that asked to end does end.
+//!
+//! wasmer-wasix keeps an exit status as `(status % 256) as u16` (`ExitCode::from(i32)`), so
+//! `proc_exit(256)` comes back as 0 and `proc_exit(-1)` as 65535: the guest's own value is gone
+//! before any caller sees it. Every `proc_exit` import is therefore wrapped to note the value
+//! first ([`WatchedRuntime::exit_status`] maps wasmer's status back to it).
 //!
 //! wasmer turns a trap into an exit status of its own choosing (45, `ENOEXEC`, for the main
 //! thread; the thread's code for others) and prints the error itself, so the exit status alone
@@ -28,13 +33,14 @@ use wasmer_wasix::runtime::resolver::Source;
 use wasmer_wasix::runtime::task_manager::VirtualTaskManager;
 use wasmer_wasix::runtime::{DynRuntime, InstantiationState, ModuleInput, TaintReason};
 use wasmer_wasix::virtual_net::DynVirtualNetworking;
+use wasmer_wasix::wasmer_wasix_types::wasi::ExitCode;
 use wasmer_wasix::{Runtime, SpawnError};
 
-use crate::outcome::Outcome;
+use wasix_sandbox_protocol::Report;
 
 /// Called from the guard thread with the outcome, when the process has not ended on its own
 /// within [`EXIT_GRACE`] of the guest asking it to.
-pub type ExitGuard = Arc<dyn Fn(Outcome) + Send + Sync>;
+pub type ExitGuard = Arc<dyn Fn(Report) + Send + Sync>;
 
 /// How long wasmer may take to tear a process down after the guest asked it to end.
 pub const EXIT_GRACE: Duration = Duration::from_secs(1);
@@ -42,6 +48,8 @@ pub const EXIT_GRACE: Duration = Duration::from_secs(1);
 pub struct WatchedRuntime {
     inner: Arc<DynRuntime>,
     trap: Arc<Mutex<Option<String>>>,
+    /// The first status any thread passed to `proc_exit`, all 32 bits.
+    exit: Arc<Mutex<Option<i32>>>,
     guard: Option<ExitGuard>,
     guard_armed: AtomicBool,
 }
@@ -54,10 +62,16 @@ impl std::fmt::Debug for WatchedRuntime {
 
 impl WatchedRuntime {
     pub fn new(inner: Arc<DynRuntime>, guard: Option<ExitGuard>) -> Self {
-        Self { inner, trap: Arc::default(), guard, guard_armed: AtomicBool::new(false) }
+        Self {
+            inner,
+            trap: Arc::default(),
+            exit: Arc::default(),
+            guard,
+            guard_armed: AtomicBool::new(false),
+        }
     }
 
-    fn arm_guard(&self, outcome: Outcome) {
+    fn arm_guard(&self, outcome: Report) {
         let Some(guard) = self.guard.clone() else { return };
         if self.guard_armed.swap(true, Ordering::AcqRel) {
             return;
@@ -71,6 +85,58 @@ impl WatchedRuntime {
     /// Where the first trap's one-line description will appear.
     pub fn first_trap(&self) -> Arc<Mutex<Option<String>>> {
         Arc::clone(&self.trap)
+    }
+
+    /// Turns the exit status wasmer reports into the one the guest passed, when it was that
+    /// one's remainder (see the module's documentation).
+    pub fn exit_status(&self) -> impl Fn(i32) -> i32 + Send + Sync + 'static {
+        let exit = Arc::clone(&self.exit);
+        move |reported| full_status(&exit, reported)
+    }
+}
+
+fn full_status(exit: &Mutex<Option<i32>>, reported: i32) -> i32 {
+    match *exit.lock().unwrap_or_else(|p| p.into_inner()) {
+        Some(passed) if ExitCode::from(passed).raw() == reported => passed,
+        _ => reported,
+    }
+}
+
+/// The imports a guest ends its process with.
+const EXITS: &[(&str, &str)] = &[
+    ("wasi_snapshot_preview1", "proc_exit"),
+    ("wasi_unstable", "proc_exit"),
+    ("wasix_32v1", "proc_exit"),
+    ("wasix_32v1", "proc_exit2"),
+    ("wasix_64v1", "proc_exit"),
+    ("wasix_64v1", "proc_exit2"),
+];
+
+/// Replaces each exit import with one that notes its argument, then calls wasmer's own.
+fn note_exit_statuses(
+    store: &mut wasmer::StoreMut,
+    imports: &mut wasmer::Imports,
+    exit: &Arc<Mutex<Option<i32>>>,
+) {
+    for (namespace, name) in EXITS {
+        let Some(wasmer::Extern::Function(original)) = imports.get_export(namespace, name) else {
+            continue;
+        };
+        let ty = original.ty(store);
+        let env = wasmer::FunctionEnv::new(store, ());
+        let exit = Arc::clone(exit);
+        let wrapped = wasmer::Function::new_with_env(
+            store,
+            &env,
+            ty,
+            move |mut env: wasmer::FunctionEnvMut<()>, args: &[wasmer::Value]| {
+                if let Some(wasmer::Value::I32(status)) = args.first() {
+                    exit.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(*status);
+                }
+                original.call(&mut env, args).map(|results| results.into_vec())
+            },
+        );
+        imports.define(namespace, name, wrapped);
     }
 }
 
@@ -109,7 +175,9 @@ impl Runtime for WatchedRuntime {
         store: &mut wasmer::StoreMut,
         imports: &mut wasmer::Imports,
     ) -> anyhow::Result<InstantiationState> {
-        self.inner.prepare_imports(module, store, imports)
+        let state = self.inner.prepare_imports(module, store, imports)?;
+        note_exit_statuses(store, imports, &self.exit);
+        Ok(state)
     }
     fn configure_new_instance(
         &self,
@@ -143,10 +211,10 @@ impl Runtime for WatchedRuntime {
                 if trap.is_none() {
                     *trap = Some(message.clone());
                 }
-                self.arm_guard(Outcome::Trapped { message });
+                self.arm_guard(Report::Trapped { message });
             }
             TaintReason::NonZeroExitCode(code) => {
-                self.arm_guard(Outcome::Exited { code: code.raw() })
+                self.arm_guard(Report::Exited { code: full_status(&self.exit, code.raw()) })
             }
             _ => {}
         }

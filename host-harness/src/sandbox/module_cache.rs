@@ -13,8 +13,8 @@
 //!   otherwise the harness warns once and compiles without a cache.
 //!
 //! An entry that fails authentication is compiled again (and replaced) with a one-line
-//! warning. The child writes warnings to its log (its stderr is the guest's), and the parent
-//! shows them (see `protocol::WARNING_PREFIX`).
+//! warning. The child sends warnings to the parent over the protocol's channel (its stderr is
+//! the guest's), and the parent shows them.
 //!
 //! Entry name: SHA-256 of the module bytes, the engine's deterministic id (compiler, target,
 //! features) and the harness version (which pins the wasmer version). An entry is written to
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use wasmer::{Engine, Module};
 
-use super::protocol::WARNING_PREFIX;
+use std::sync::Arc;
 
 /// Bytes of an entry's MAC, which comes first in the file.
 const MAC_LEN: usize = 32;
@@ -36,27 +36,31 @@ const KEY_LEN: usize = 32;
 /// The largest entry read: compiled code is a few times the module's size.
 const MAX_ENTRY: u64 = 4 * crate::input::MAX_MODULE;
 
+/// Where the cache's one-line warnings go.
+pub type Warn = Arc<dyn Fn(&str) + Send + Sync>;
+
 pub struct ModuleCache {
     dir: PathBuf,
     key: [u8; KEY_LEN],
+    warn: Warn,
 }
 
 impl ModuleCache {
     /// The cache in `dir`, created (0700) if missing; `None`, after a one-line warning on
     /// stderr, when the directory is not safe to load native code from or the key cannot be
     /// had.
-    pub fn open(dir: &Path) -> Option<Self> {
-        Self::open_with_key_file(dir, &key_file()?)
+    pub fn open(dir: &Path, warn: Warn) -> Option<Self> {
+        Self::open_with_key_file(dir, &key_file()?, warn)
     }
 
     /// [`Self::open`] with the key kept in `key_file` (tests use their own).
-    pub fn open_with_key_file(dir: &Path, key_file: &Path) -> Option<Self> {
+    pub fn open_with_key_file(dir: &Path, key_file: &Path, warn: Warn) -> Option<Self> {
         if let Err(why) = check_dir(dir) {
             warn(&format!("not using the module cache {}: {why}", dir.display()));
             return None;
         }
         match load_or_create_key(key_file) {
-            Ok(key) => Some(Self { dir: dir.to_path_buf(), key }),
+            Ok(key) => Some(Self { dir: dir.to_path_buf(), key, warn }),
             Err(why) => {
                 warn(&format!("not using the module cache: its key {}: {why}", key_file.display()));
                 None
@@ -102,7 +106,10 @@ impl ModuleCache {
             Ok(data) => data,
             Err(crate::input::ReadError::NotFound) => return None,
             Err(e) => {
-                warn(&format!("cache entry {} unreadable ({e}); compiling again", path.display()));
+                (self.warn)(&format!(
+                    "cache entry {} unreadable ({e}); compiling again",
+                    path.display()
+                ));
                 return None;
             }
         };
@@ -111,7 +118,7 @@ impl ModuleCache {
             constant_time_eq(mac, &self.mac(&name, artifact))
         };
         if !authentic {
-            warn(&format!(
+            (self.warn)(&format!(
                 "cache entry {} failed authentication (not written by this user's harness); compiling again",
                 path.display()
             ));
@@ -133,10 +140,6 @@ impl ModuleCache {
             let _ = tmp.persist(&path);
         }
     }
-}
-
-fn warn(message: &str) {
-    eprintln!("{WARNING_PREFIX}{message}");
 }
 
 /// `$XDG_CONFIG_HOME/wasix-harness/cache.key`, else `~/.config/wasix-harness/cache.key`.
@@ -275,6 +278,10 @@ mod tests {
         );
     }
 
+    fn quiet() -> Warn {
+        Arc::new(|_: &str| {})
+    }
+
     fn module(engine: &Engine, text: &str) -> (Vec<u8>, Module) {
         let bytes = wat::parse_str(text).unwrap();
         let module = Module::new(engine, &bytes).unwrap();
@@ -286,7 +293,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("cache");
         let key = tmp.path().join("config/cache.key");
-        let cache = ModuleCache::open_with_key_file(&dir, &key).unwrap();
+        let cache = ModuleCache::open_with_key_file(&dir, &key, quiet()).unwrap();
         let engine = Engine::default();
         let (a, ma) = module(&engine, r#"(module (func (export "a")))"#);
         let (b, mb) = module(&engine, r#"(module (func (export "b") unreachable))"#);
@@ -309,7 +316,7 @@ mod tests {
         assert!(cache.load(&engine, &a).is_none(), "an altered entry is refused");
 
         // A different key (another user, or a restored CI cache) cannot vouch for entries.
-        let other = ModuleCache::open_with_key_file(&dir, &tmp.path().join("k2")).unwrap();
+        let other = ModuleCache::open_with_key_file(&dir, &tmp.path().join("k2"), quiet()).unwrap();
         other.store(&engine, &a, &ma);
         assert!(cache.load(&engine, &a).is_none());
         assert_eq!(
@@ -338,8 +345,8 @@ mod tests {
         let dir = tmp.path().join("cache");
         std::fs::create_dir(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        assert!(ModuleCache::open_with_key_file(&dir, &tmp.path().join("key")).is_none());
+        assert!(ModuleCache::open_with_key_file(&dir, &tmp.path().join("key"), quiet()).is_none());
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert!(ModuleCache::open_with_key_file(&dir, &tmp.path().join("key")).is_some());
+        assert!(ModuleCache::open_with_key_file(&dir, &tmp.path().join("key"), quiet()).is_some());
     }
 }

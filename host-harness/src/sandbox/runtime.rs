@@ -4,8 +4,8 @@
 //! and the one-line errors are the same whichever runs the guest; only the command that
 //! starts the child differs:
 //!
-//! * `wasmer`: wasmer 7.4 embedded in this binary (`wasix-harness __sandbox REQUEST`);
-//! * `sdk`: `@wasmer/sdk` in Node (`node run.mjs REQUEST`), the runtime of WASIX programs in
+//! * `wasmer`: wasmer 7.4 embedded in this binary (`wasix-harness __sandbox`);
+//! * `sdk`: `@wasmer/sdk` in Node (`node run.mjs`), the runtime of WASIX programs in
 //!   browsers and Node; its runner script and pinned npm package are installed by
 //!   `scripts/provision` (`host-harness/runtimes/sdk/`);
 //! * `wasmer-4.3`: wasmer 4.3 embedded in its own small binary (two wasmer majors cannot
@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::str::FromStr;
 
+use super::module_check::{Exceptions, Needs};
 use crate::errors::HarnessError;
 
 /// The wasmer release line embedded in this binary (kept in step with Cargo.toml).
@@ -57,8 +58,8 @@ impl Runtime {
         }
     }
 
-    /// The command that starts this runtime's child, without the request argument. Fails
-    /// with one line naming what is missing when the runtime is not installed.
+    /// The command that starts this runtime's child (the request goes over the protocol's
+    /// channel). Fails with one line naming what is missing when the runtime is not installed.
     pub fn child_command(self) -> Result<Command, HarnessError> {
         match self {
             Runtime::Wasmer => {
@@ -73,7 +74,8 @@ impl Runtime {
                     .map(PathBuf::from)
                     .unwrap_or_else(|| "node".into());
                 let mut cmd = Command::new(node);
-                cmd.arg(script);
+                // Node's own warnings would land on the guest's stderr.
+                cmd.arg("--no-warnings").arg(script);
                 Ok(cmd)
             }
             Runtime::Wasmer43 => {
@@ -85,6 +87,23 @@ impl Runtime {
                 Ok(Command::new(binary))
             }
         }
+    }
+
+    /// Why this runtime cannot load a module that needs `needs`, if it cannot: the one table
+    /// of what each runtime lacks beyond the baseline (measured with modules built for each
+    /// encoding; see docs/runtimes/).
+    pub fn cannot_load(self, needs: &Needs) -> Option<String> {
+        let exceptions = needs.exceptions?;
+        let supported = match self {
+            // Cranelift in wasmer 7.4 compiles exnref; the legacy `try` needs a feature it lacks.
+            Runtime::Wasmer => !matches!(exceptions, Exceptions::Legacy | Exceptions::Both),
+            // V8 in Node 20 has the legacy encoding and no exnref at all.
+            Runtime::Sdk => !matches!(exceptions, Exceptions::Exnref | Exceptions::Both),
+            // wasmer 4.3 predates the exceptions proposal in either encoding.
+            Runtime::Wasmer43 => false,
+        };
+        (!supported)
+            .then(|| format!("it needs {exceptions}, which {} cannot load", self.describe()))
     }
 
     /// Checks that the runtime can be started, before any case runs: a runtime that is not
@@ -186,6 +205,14 @@ impl FromStr for Runtime {
             let names: Vec<&str> = Runtime::ALL.iter().map(|r| r.name()).collect();
             format!("`{text}` is not a runtime (one of: {})", names.join(", "))
         })
+    }
+}
+
+/// As in a scenario's `[runtimes.NAME]` or the suite's differences file: by its name.
+impl<'de> serde::Deserialize<'de> for Runtime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 

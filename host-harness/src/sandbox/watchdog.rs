@@ -14,60 +14,21 @@ use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::protocol::{Exchange, RunSpec};
+use std::sync::Arc;
+
+use wasix_sandbox_protocol::{Report, ToChild};
+
+use super::channel::{Channel, Event, Live};
+use super::live;
+use super::module_check;
 use super::runtime::Runtime;
+use super::spec::{Invocation, Output, Stdin};
 use crate::errors::HarnessError;
+use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
 use crate::outcome::Outcome;
 
-/// Bytes of each output stream a captured run keeps by default: half from the start, half
-/// from the end, so the last thing a guest printed (a panic message) is never the part lost.
-pub const DEFAULT_CAPTURE_LIMIT: usize = 16 << 20;
-
-/// What the guest's standard input is.
-#[derive(Clone, Debug, Default)]
-pub enum Stdin {
-    /// `/dev/null`: reads see end of file at once.
-    #[default]
-    Null,
-    /// The harness's own stdin (`wasix-harness run`).
-    Inherit,
-    /// These bytes, then end of file.
-    Bytes(Vec<u8>),
-    /// A pipe that stays open and empty until the guest ends: reads block.
-    HeldOpen,
-}
-
-/// Where the guest's stdout and stderr go.
-#[derive(Clone, Copy, Debug)]
-pub enum Output {
-    /// Straight through to the harness's own stdout and stderr.
-    PassThrough,
-    /// Into memory, keeping at most this many bytes of each stream (head and tail).
-    Capture { limit: usize },
-}
-
-/// How long reading and compiling a module may take before its guest starts, by default:
-/// generous, because a cold Cranelift compile of a big module on a loaded machine is slow,
-/// and it is not the guest's time.
-pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
-
-pub use crate::errors::RUNTIME_MEMORY_ALLOWANCE;
-
-/// How often the watchdog looks at the child: its exit, the `started` file, its memory.
+/// How often the watchdog looks at the child: its exit, its messages, its memory.
 const POLL: Duration = Duration::from_millis(20);
-
-/// One run to make: what, on which runtime, for how long, with which stdio.
-#[derive(Clone, Debug)]
-pub struct Invocation {
-    pub spec: RunSpec,
-    pub runtime: Runtime,
-    /// The guest's time, counted from when the child says it started the guest.
-    pub timeout: Duration,
-    /// Reading, validating and compiling the module, before the guest starts.
-    pub compile_timeout: Duration,
-    pub stdin: Stdin,
-    pub output: Output,
-}
 
 /// Captured bytes of one stream: its start and its end, and how many bytes between them were
 /// dropped to stay within the limit.
@@ -85,20 +46,27 @@ impl Captured {
     /// Keeps at most `limit` bytes: the first and the last `limit / 2`, with a marker saying
     /// how many bytes of the stream are now missing between them.
     pub fn shrink(&mut self, limit: usize) {
+        if let Some(shrunk) = self.shrunk(limit) {
+            *self = shrunk;
+        }
+    }
+
+    /// What [`Self::shrink`] would keep, without touching this one; `None` if it fits.
+    pub fn shrunk(&self, limit: usize) -> Option<Captured> {
         if self.bytes.len() <= limit {
-            return;
+            return None;
         }
         let head = limit / 2;
         let tail = limit - head;
         // The marker a first cut put in the middle goes with the middle, and is no stream byte.
         let old_marker = if self.dropped > 0 { dropped_marker(self.dropped).len() } else { 0 };
         let stream_len = (self.bytes.len() - old_marker) as u64 + self.dropped;
-        self.dropped = stream_len - (head + tail) as u64;
+        let dropped = stream_len - (head + tail) as u64;
         let mut bytes = Vec::with_capacity(limit + 64);
         bytes.extend_from_slice(&self.bytes[..head]);
-        bytes.extend_from_slice(dropped_marker(self.dropped).as_bytes());
+        bytes.extend_from_slice(dropped_marker(dropped).as_bytes());
         bytes.extend_from_slice(&self.bytes[self.bytes.len() - tail..]);
-        self.bytes = bytes;
+        Some(Captured { bytes, dropped })
     }
 }
 
@@ -115,24 +83,66 @@ pub struct GuestRun {
     pub peak_memory: u64,
 }
 
-/// Runs the invocation to its end: the guest exits, traps, fails to start, or is killed at
-/// the timeout. Errors only when the child process cannot be started at all.
-pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
-    let exchange = Exchange::create(&inv.spec)?;
-    let mut cmd = inv.runtime.child_command()?;
-    cmd.arg(exchange.request_path());
+impl GuestRun {
+    /// A run that ended before any process started (its module was refused).
+    pub fn not_run(outcome: Outcome) -> Self {
+        GuestRun {
+            outcome,
+            duration: Duration::ZERO,
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            warnings: Vec::new(),
+            peak_memory: 0,
+        }
+    }
+}
+
+/// Runs the invocation on `runtime` to its end: the guest exits, traps, fails to start, or is
+/// killed at the timeout. Errors only when the child process cannot be started at all.
+pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError> {
+    // Read and checked here, once, before any child starts, and handed to the child: every
+    // runtime answers a bad module the same way, and what was checked is what runs.
+    let checked = match module_check::load(&inv.spec.module) {
+        Ok(checked) => checked,
+        Err(e) => return Ok(GuestRun::not_run(Outcome::not_started(&e))),
+    };
+    if let Some(reason) = runtime.cannot_load(&checked.needs) {
+        let e = HarnessError::NotRunnable {
+            path: inv.spec.module.display().to_string(),
+            runtime: runtime.describe(),
+            reason,
+        };
+        return Ok(GuestRun::not_run(Outcome::not_started(&e)));
+    }
+    let module = Arc::clone(&checked.bytes);
+    let channel = Channel::new()?;
+    let mut cmd = runtime.child_command()?;
+    channel.pass_to(&mut cmd);
+    let request = ToChild::Run {
+        protocol: wasix_sandbox_protocol::VERSION,
+        run: inv.spec.to_run(0),
+        payload: module.len() as u64,
+    };
     let limits = Limits {
         timeout: inv.timeout,
-        // Every runtime's child creates `started` (the protocol requires it).
+        // Every runtime's child says when the guest starts (the protocol requires it).
         compile_timeout: Some(inv.compile_timeout),
-        memory_budget: inv.spec.memory_limit.map(|m| m.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
+        memory_budget: Some(inv.spec.memory_limit.saturating_add(RUNTIME_MEMORY_ALLOWANCE)),
     };
-    let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(&exchange))?;
+    let talk = Talk { channel, request, module };
+    let run = supervise(cmd, &inv.stdin, inv.output, &limits, Some(talk))?;
     let outcome = match run.ended {
-        Ended::Status(status) => exchange.outcome(|| match status.signal() {
-            Some(sig) => format!("killed by signal {sig}"),
-            None => format!("exited with {} before reporting", status.code().unwrap_or(-1)),
-        }),
+        Ended::Status(status) => match run.report {
+            Some(report) => Outcome::from(report),
+            None => {
+                let how = match status.signal() {
+                    Some(sig) => format!("killed by signal {sig}"),
+                    None => format!("exited with {} before reporting", status.code().unwrap_or(-1)),
+                };
+                let message = if run.log.is_empty() { how } else { format!("{how}: {}", run.log) };
+                Outcome::Crashed { message }
+            }
+        },
         Ended::TimedOut => Outcome::timed_out(inv.timeout),
         Ended::CompileTimedOut(after) => {
             Outcome::CompileTimedOut { after_ms: after.as_millis() as u64 }
@@ -145,16 +155,23 @@ pub fn run(inv: &Invocation) -> Result<GuestRun, HarnessError> {
         duration: run.duration,
         stdout: run.stdout,
         stderr: run.stderr,
-        warnings: exchange.warnings(),
+        warnings: run.warnings,
         peak_memory: run.peak_memory,
     })
+}
+
+/// What the parent says to a runtime's child, and the channel it says it on.
+struct Talk {
+    channel: Channel,
+    request: ToChild,
+    module: Arc<[u8]>,
 }
 
 /// Runs a native build of a guest the same way, for comparison. A process killed by a signal
 /// is reported as a shell would: exit status 128 + signal.
 pub fn run_native(
-    exe: &Path,
     inv: &Invocation,
+    exe: &Path,
     cwd: Option<&Path>,
 ) -> Result<GuestRun, HarnessError> {
     let mut cmd = Command::new(exe);
@@ -191,7 +208,7 @@ enum Ended {
     Status(std::process::ExitStatus),
     /// The watchdog killed the process group at the timeout.
     TimedOut,
-    /// The guest had not started (no `started` file) by the compile limit plus the timeout.
+    /// The guest had not started (no `started` message) by the compile limit.
     CompileTimedOut(Duration),
     /// The process group's resident memory went past the budget.
     OverBudget {
@@ -208,6 +225,10 @@ struct Supervised {
     stdout: Captured,
     stderr: Captured,
     peak_memory: u64,
+    /// The child's first outcome, its warnings, and the last line of its log.
+    report: Option<Report>,
+    warnings: Vec<String>,
+    log: String,
 }
 
 struct Limits {
@@ -223,7 +244,7 @@ fn supervise(
     stdin: &Stdin,
     output: Output,
     limits: &Limits,
-    exchange: Option<&Exchange>,
+    talk: Option<Talk>,
 ) -> Result<Supervised, HarnessError> {
     cmd.stdin(match stdin {
         Stdin::Null => Stdio::null(),
@@ -252,12 +273,24 @@ fn supervise(
 
     let started = Instant::now();
     // Registered before it can exist, so a SIGINT between spawn and here still finds it.
-    let live = live::register(exchange.map(Exchange::dir_path));
+    let registered = live::register();
     let mut child = cmd
         .spawn()
         .map_err(|e| HarnessError::Internal(format!("cannot start the guest's process: {e}")))?;
     let group = child.id() as libc::pid_t;
-    live.set_group(group);
+    registered.set_group(group);
+    let channel: Option<Live> = talk.map(|t| t.channel.start(t.request, t.module));
+    let mut report: Option<Report> = None;
+    let mut warnings = Vec::new();
+    let mut hear = |event: Event, started_at: &mut Option<Instant>| match event {
+        Event::Started => {
+            started_at.get_or_insert_with(Instant::now);
+        }
+        Event::Warning(message) => warnings.push(crate::text::one_line(&message)),
+        Event::Outcome(outcome) => {
+            report.get_or_insert(outcome);
+        }
+    };
     let stdout_reader = child.stdout.take().map(|s| spawn_reader(s, limit));
     let stderr_reader = child.stderr.take().map(|s| spawn_reader(s, limit));
     // Held open until the guest is gone; dropped at the end of this function.
@@ -294,16 +327,17 @@ fn supervise(
             }
         }
         let now = Instant::now();
-        if guest_started.is_none() && exchange.is_none_or(Exchange::guest_started) {
+        if channel.is_none() && guest_started.is_none() {
             guest_started = Some(now);
         }
         let over_time = match (guest_started, limits.compile_timeout) {
-            // Counted from the start whatever the child says: a native run, or a child that
-            // never says it started (it gets the compile limit on top).
+            // A native run has nothing to compile: its timeout counts from the start.
             (_, None) => (now - started >= limits.timeout).then_some(Ended::TimedOut),
             (Some(at), Some(_)) => (now - at >= limits.timeout).then_some(Ended::TimedOut),
-            (None, Some(compile)) => (now - started >= compile + limits.timeout)
-                .then(|| Ended::CompileTimedOut(now - started)),
+            // Before the guest starts, reading and compiling have the compile limit alone.
+            (None, Some(compile)) => {
+                (now - started >= compile).then(|| Ended::CompileTimedOut(now - started))
+            }
         };
         if let Some(ended) = over_time {
             kill_group();
@@ -317,19 +351,37 @@ fn supervise(
             let _ = child.wait();
             break Ended::OverBudget { budget, used };
         }
-        std::thread::sleep(nap);
+        match &channel {
+            Some(live) => {
+                if let Some(event) = live.next(nap) {
+                    hear(event, &mut guest_started);
+                }
+            }
+            None => std::thread::sleep(nap),
+        }
         nap = (nap * 2).min(POLL);
     };
     let duration = started.elapsed();
     // Whatever the child left behind in its group goes too, so the pipes close.
     kill_group();
-    live.done();
+    registered.done();
+    let mut log = String::new();
+    if let Some(live) = channel {
+        let (rest, last_line) = live.close();
+        for event in rest {
+            hear(event, &mut guest_started);
+        }
+        log = last_line;
+    }
     Ok(Supervised {
         ended,
         duration,
         stdout: join_reader(stdout_reader),
         stderr: join_reader(stderr_reader),
         peak_memory,
+        report,
+        warnings,
+        log,
     })
 }
 
@@ -389,71 +441,6 @@ fn members(group: libc::pid_t) -> Vec<String> {
                 == Some(group)
         })
         .collect()
-}
-
-/// The runs in progress, so that a SIGINT or SIGTERM of the harness can kill their process
-/// groups and remove their private directories before it exits (see `cli::signals`).
-pub mod live {
-    use std::collections::HashMap;
-    use std::path::PathBuf;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    struct Run {
-        group: Option<libc::pid_t>,
-        dir: Option<PathBuf>,
-    }
-
-    static RUNS: Mutex<Option<HashMap<u64, Run>>> = Mutex::new(None);
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-
-    /// A registered run; unregistered by [`Handle::done`] or when dropped.
-    pub struct Handle(u64);
-
-    pub(super) fn register(dir: Option<PathBuf>) -> Handle {
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-        runs.get_or_insert_with(HashMap::new).insert(id, Run { group: None, dir });
-        Handle(id)
-    }
-
-    impl Handle {
-        pub(super) fn set_group(&self, group: libc::pid_t) {
-            let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(run) = runs.as_mut().and_then(|r| r.get_mut(&self.0)) {
-                run.group = Some(group);
-            }
-        }
-
-        pub(super) fn done(self) {}
-    }
-
-    impl Drop for Handle {
-        fn drop(&mut self) {
-            let mut runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(runs) = runs.as_mut() {
-                runs.remove(&self.0);
-            }
-        }
-    }
-
-    /// Kills every live run's process group and removes its private directory. The lock is
-    /// kept, so no new run can start before the process exits.
-    pub fn abandon_all() {
-        let runs = RUNS.lock().unwrap_or_else(|p| p.into_inner());
-        for run in runs.iter().flat_map(|r| r.values()) {
-            if let Some(group) = run.group {
-                // SAFETY: kill(2) on a process group this harness started.
-                unsafe { libc::kill(-group, libc::SIGKILL) };
-            }
-        }
-        for run in runs.iter().flat_map(|r| r.values()) {
-            if let Some(dir) = &run.dir {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        }
-        std::mem::forget(runs);
-    }
 }
 
 /// What stands in the captured bytes where `dropped` bytes of the stream were left out.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use wasix_harness::list::build::{self as guest_build, BuildOptions, Variant};
+use wasix_harness::list::{self as guest_build, BuildOptions, Variant};
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_path_buf()
@@ -43,7 +43,7 @@ pub fn bare_scenario(name: &str) -> PathBuf {
 fn built(cell: &OnceLock<Vec<guest_build::Binary>>, variant: Variant, name: &str) -> PathBuf {
     let binaries = cell.get_or_init(|| {
         let dir = repo().join("guest-tests").join("scenarios");
-        guest_build::build(&dir, variant, &build_options())
+        guest_build::build_crate(&dir, variant, &build_options())
             .unwrap_or_else(|e| panic!("building guest-tests/scenarios ({variant:?}) failed: {e}"))
     });
     binaries
@@ -89,4 +89,18 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// The sandbox probe guest (`tests/fixtures/sandbox-probe`: WASI preview 1 calls only, so it
+/// runs on every runtime), built once per test binary with the real toolchain.
+pub fn probe_module() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = repo().join("host-harness/tests/fixtures/sandbox-probe");
+            let built = guest_build::build_crate(&dir, Variant::Wasix, &build_options())
+                .unwrap_or_else(|e| panic!("building the probe guest failed: {e}"));
+            built.into_iter().next().expect("the probe binary").executable
+        })
+        .clone()
 }
