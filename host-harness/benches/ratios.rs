@@ -22,9 +22,13 @@ struct Row {
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let scenarios = repo.join("guest-tests/scenarios");
-    // scripts/provision links the toolchain under this name (default `wasix`).
-    let toolchain = std::env::var("WASIX_TOOLCHAIN_NAME").unwrap_or_else(|_| "wasix".into());
-    let opts = BuildOptions { target_root: repo.join("target/guests"), toolchain };
+    // The rustup toolchain to measure: `WASIX_TEST_TOOLCHAIN` (as for the integration tests),
+    // else the name scripts/provision linked (`WASIX_TOOLCHAIN_NAME`, default `wasix`).
+    let toolchain = std::env::var("WASIX_TEST_TOOLCHAIN")
+        .or_else(|_| std::env::var("WASIX_TOOLCHAIN_NAME"))
+        .unwrap_or_else(|_| "wasix".into());
+    let opts =
+        BuildOptions { target_root: repo.join("target/guests"), toolchain: toolchain.clone() };
     eprintln!("bench: building guest-tests/scenarios (wasix and bare)");
     let wasix = guest_build::build_crate(&scenarios, Variant::Wasix, &opts).expect("wasix build");
     let bare = guest_build::build_crate(&scenarios, Variant::Bare, &opts).expect("bare build");
@@ -94,7 +98,68 @@ fn main() {
         (bytes.len() as u64, code_and_data(&bytes))
     };
 
-    // 1c. the unwinding variant of the toolchain (WASIX_TOOLCHAIN_PANIC=unwind) against the
+    // 1c. the toolchain's std (WASIX futex calls, toolchain/std-patches/) against Debian's
+    // unchanged (WASIX_TOOLCHAIN_STD=wasip1): a cold build of std with each (one each, into a
+    // fresh target directory), the seed's size, and its panic->exit time on every runtime.
+    eprintln!("bench: the toolchain's std vs Debian's (two cold std builds)");
+    let seed_with = |std_variant: &str| -> (Duration, PathBuf) {
+        let dir = repo.join("target/bench-std").join(std_variant);
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut cargo = Command::new("cargo");
+        guest_build::scrub_env(&mut cargo);
+        cargo
+            .current_dir(&scenarios)
+            .env("RUSTUP_TOOLCHAIN", &toolchain)
+            .env("WASIX_TOOLCHAIN_STD", std_variant)
+            .env("CARGO_TARGET_DIR", &dir)
+            .args(["build", "--release", "--bin", "seed", "--target", "wasm32-wasmer-wasi"]);
+        let start = Instant::now();
+        let out = cargo.output().expect("cargo runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (start.elapsed(), dir.join("wasm32-wasmer-wasi/release/seed.wasm"))
+    };
+    let (cold_wasix, seed_wasix) = seed_with("wasix");
+    let (cold_wasip1, seed_wasip1) = seed_with("wasip1");
+    rows.push(Row {
+        what: "cold build of the seed with std: WASIX-futex std vs Debian's (wasip1), one each"
+            .into(),
+        a: format!("{:.1} s", cold_wasix.as_secs_f64()),
+        b: format!("{:.1} s", cold_wasip1.as_secs_f64()),
+        ratio: cold_wasix.as_secs_f64() / cold_wasip1.as_secs_f64(),
+        target: "(context)".into(),
+    });
+    let (size_wasix, size_wasip1) = (
+        std::fs::read(&seed_wasix).expect("seed module"),
+        std::fs::read(&seed_wasip1).expect("seed module"),
+    );
+    rows.push(Row {
+        what: "release size of the seed: WASIX-futex std vs Debian's (file; code+data)".into(),
+        a: format!("{} B; {} B", size_wasix.len(), code_and_data(&size_wasix)),
+        b: format!("{} B; {} B", size_wasip1.len(), code_and_data(&size_wasip1)),
+        ratio: size_wasix.len() as f64 / size_wasip1.len() as f64,
+        target: "(context)".into(),
+    });
+    for runtime in [Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43] {
+        if let Err(e) = runtime.check_available() {
+            eprintln!("bench: {e}; skipping its rows");
+            continue;
+        }
+        let on = |m: &Path| -> Duration {
+            sandbox::run(&request(m, &[], cached.clone()), runtime).expect("run").duration
+        };
+        let (wasix, wasip1) = alternate(|| on(&seed_wasix), || on(&seed_wasip1));
+        rows.push(ratio_row(
+            &format!(
+                "panic->exit on {}: seed with the WASIX-futex std vs Debian's",
+                runtime.describe()
+            ),
+            wasix,
+            wasip1,
+            "(context)",
+        ));
+    }
+
+    // 1d. the unwinding variant of the toolchain (WASIX_TOOLCHAIN_PANIC=unwind) against the
     // default abort build: the seed's size and its panic->exit time on each runtime that takes
     // wasm exceptions (wasmer 7.4: exnref; the sdk on the project's Node 20: legacy only;
     // wasmer 4.3 has none). Under unwinding the seed's thread unwinds, join() returns Err and
@@ -111,11 +176,11 @@ fn main() {
             .env("WASIX_TOOLCHAIN_EH", eh)
             .env("CARGO_TARGET_DIR", &target_dir)
             .args(["build", "--quiet", "--release", "--bin", "seed", "--target"])
-            .arg(guest_build::WASIX_TARGET)
+            .arg("wasm32-wasmer-wasi")
             .output()
             .expect("cargo runs");
         assert!(out.status.success(), "unwinding build: {}", String::from_utf8_lossy(&out.stderr));
-        target_dir.join(guest_build::WASIX_TARGET).join("release/seed.wasm")
+        target_dir.join("wasm32-wasmer-wasi").join("release/seed.wasm")
     };
     let (exnref, legacy) = (unwinding("exnref"), unwinding("legacy"));
     let abort_size = size(module("seed"));
@@ -135,8 +200,7 @@ fn main() {
             continue;
         }
         let on = |m: &Path| -> Duration {
-            let inv = Invocation { runtime, ..request(m, &[], cached.clone()) };
-            let report = watchdog::run(&inv).expect("run");
+            let report = sandbox::run(&request(m, &[], cached.clone()), runtime).expect("run");
             assert_eq!(report.outcome.status(), 101, "the seed on {runtime} ({})", m.display());
             report.duration
         };
