@@ -16,7 +16,7 @@ use common::{repo, text, toolchain};
 /// running this file, and the variant chosen explicitly (`None`: the default).
 fn tool(program: &str, std_variant: Option<&str>) -> Command {
     let mut cmd = Command::new(program);
-    wasix_harness::list::build::scrub_env(&mut cmd);
+    wasix_harness::list::scrub_env(&mut cmd);
     cmd.env("RUSTUP_TOOLCHAIN", toolchain());
     cmd.env_remove("WASIX_TOOLCHAIN_STD");
     if let Some(variant) = std_variant {

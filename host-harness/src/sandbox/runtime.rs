@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::str::FromStr;
 
-use super::module_check::{Exceptions, Needs};
+use super::module_check::{Encoding, Needs};
 use crate::errors::HarnessError;
 
 /// The wasmer release line embedded in this binary (kept in step with Cargo.toml).
@@ -70,10 +70,7 @@ impl Runtime {
             Runtime::Sdk => {
                 let script =
                     installed(self, "WASIX_HARNESS_SDK_RUNNER", &["sdk", SDK_VERSION, "run.mjs"])?;
-                let node = std::env::var_os("WASIX_HARNESS_NODE")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| "node".into());
-                let mut cmd = Command::new(node);
+                let mut cmd = Command::new(sdk_node());
                 // Node's own warnings would land on the guest's stderr.
                 cmd.arg("--no-warnings").arg(script);
                 Ok(cmd)
@@ -89,21 +86,48 @@ impl Runtime {
         }
     }
 
-    /// Why this runtime cannot load a module that needs `needs`, if it cannot: the one table
-    /// of what each runtime lacks beyond the baseline (measured with modules built for each
-    /// encoding; see docs/runtimes/).
+    /// The wasm exception encodings this runtime loads, the one it is best built for first;
+    /// empty when it has no wasm exceptions. The one table of what each runtime takes
+    /// (measured with the toolchain's unwinding variant in each encoding: README, "Unwinding");
+    /// a runtime added to [`Runtime`] must say here what it takes.
+    pub fn exception_encodings(self) -> &'static [Encoding] {
+        match self {
+            // Cranelift in wasmer 7.4 compiles exnref; the legacy `try` is refused
+            // ("legacy_exceptions feature required for try instruction").
+            Runtime::Wasmer => &[Encoding::Exnref],
+            // V8 decides: Node 24's V8 13.6 takes both; Node 20's V8 11.3 only the legacy
+            // encoding ("invalid value type 'noexternref'"), and Node 22 has exnref only
+            // behind a flag the runner does not pass.
+            Runtime::Sdk => match node_major(&sdk_node()) {
+                Some(major) if major >= 24 => &[Encoding::Exnref, Encoding::Legacy],
+                _ => &[Encoding::Legacy],
+            },
+            // wasmer 4.3 predates the exceptions proposal ("exceptions proposal not enabled").
+            Runtime::Wasmer43 => &[],
+        }
+    }
+
+    /// The encoding of the toolchain's unwinding variant to run on this runtime: the first it
+    /// takes, else the toolchain's default (which the runtime then refuses, in one line).
+    pub fn unwind_encoding(self) -> Encoding {
+        self.exception_encodings().first().copied().unwrap_or(Encoding::Exnref)
+    }
+
+    /// Why this runtime cannot load a module that needs `needs`, if it cannot: a lookup in
+    /// [`Runtime::exception_encodings`], made before any child starts, with what to build
+    /// instead.
     pub fn cannot_load(self, needs: &Needs) -> Option<String> {
         let exceptions = needs.exceptions?;
-        let supported = match self {
-            // Cranelift in wasmer 7.4 compiles exnref; the legacy `try` needs a feature it lacks.
-            Runtime::Wasmer => !matches!(exceptions, Exceptions::Legacy | Exceptions::Both),
-            // V8 in Node 20 has the legacy encoding and no exnref at all.
-            Runtime::Sdk => !matches!(exceptions, Exceptions::Exnref | Exceptions::Both),
-            // wasmer 4.3 predates the exceptions proposal in either encoding.
-            Runtime::Wasmer43 => false,
+        let takes = self.exception_encodings();
+        let Some(&instead) = takes.first() else {
+            return Some(
+                "needs wasm exceptions, which this runtime does not have in any encoding; \
+                 build without WASIX_TOOLCHAIN_PANIC=unwind"
+                    .into(),
+            );
         };
-        (!supported)
-            .then(|| format!("it needs {exceptions}, which {} cannot load", self.describe()))
+        let missing = exceptions.encodings().iter().find(|e| !takes.contains(e))?;
+        Some(format!("needs wasm {missing} exceptions; build with WASIX_TOOLCHAIN_EH={instead}"))
     }
 
     /// Checks that the runtime can be started, before any case runs: a runtime that is not
@@ -131,6 +155,30 @@ impl Runtime {
         }
         Ok(())
     }
+}
+
+/// The Node that runs the sdk's runner: `$WASIX_HARNESS_NODE`, else `node` on `PATH`.
+fn sdk_node() -> PathBuf {
+    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(|| "node".into())
+}
+
+/// The major version of the Node at `node` (`node --version` prints `v20.20.2`), asked once
+/// per process; `None` when it does not run.
+fn node_major(node: &std::path::Path) -> Option<u32> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SEEN: Mutex<Option<HashMap<PathBuf, Option<u32>>>> = Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    *seen.get_or_insert_with(HashMap::new).entry(node.to_path_buf()).or_insert_with(|| {
+        let out = Command::new(node)
+            .arg("--version")
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.trim().strip_prefix('v')?.split('.').next()?.parse().ok()
+    })
 }
 
 static CHILD_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -243,5 +291,32 @@ mod tests {
         assert_eq!(parse_list("sdk,wasmer,sdk").unwrap(), [Runtime::Sdk, Runtime::Wasmer]);
         assert_eq!(parse_list("all").unwrap(), Runtime::ALL);
         assert!(parse_list("wasmtime").unwrap_err().contains("one of: wasmer, sdk, wasmer-4.3"));
+    }
+
+    #[test]
+    fn a_runtime_that_lacks_an_encoding_says_what_to_build_instead() {
+        use crate::sandbox::Exceptions;
+        let needs = |e| Needs { exceptions: Some(e) };
+        assert_eq!(Runtime::Wasmer.cannot_load(&Needs::default()), None);
+        assert_eq!(Runtime::Wasmer.cannot_load(&needs(Exceptions::Exnref)), None);
+        assert_eq!(Runtime::Wasmer.cannot_load(&needs(Exceptions::ThrowOnly)), None);
+        assert_eq!(
+            Runtime::Wasmer.cannot_load(&needs(Exceptions::Legacy)).unwrap(),
+            "needs wasm legacy exceptions; build with WASIX_TOOLCHAIN_EH=exnref"
+        );
+        assert_eq!(
+            Runtime::Wasmer.cannot_load(&needs(Exceptions::Both)).unwrap(),
+            "needs wasm legacy exceptions; build with WASIX_TOOLCHAIN_EH=exnref"
+        );
+        for e in [Exceptions::ThrowOnly, Exceptions::Legacy, Exceptions::Exnref] {
+            let line = Runtime::Wasmer43.cannot_load(&needs(e)).unwrap();
+            assert!(line.starts_with("needs wasm exceptions,"), "{line}");
+            assert!(line.contains("build without WASIX_TOOLCHAIN_PANIC=unwind"), "{line}");
+        }
+        // The unwinding build made for a runtime is one it loads, when it loads any.
+        for r in Runtime::ALL {
+            let takes = r.exception_encodings();
+            assert!(takes.is_empty() || takes.contains(&r.unwind_encoding()), "{r}");
+        }
     }
 }
