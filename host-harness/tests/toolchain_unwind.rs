@@ -79,12 +79,16 @@ mod tests {
 const NATIVE_OUTPUT: &str = "cfg(panic = \"unwind\"): true\ndrop in catch\n\
     catch_unwind -> is_err=true\ndrop in thread\njoin -> is_err=true\n";
 
-fn user_crate() -> tempfile::TempDir {
+/// The crate in a temp directory, as the package `name`: each test has its own name, so tests
+/// that build into the shared target directory at once never replace each other's binaries.
+fn user_crate(name: &str) -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix("wasix-unwind-").tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
     std::fs::write(
         dir.path().join("Cargo.toml"),
-        "[package]\nname = \"unwinds\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"
+        ),
     )
     .unwrap();
     std::fs::write(dir.path().join("src/main.rs"), MAIN).unwrap();
@@ -95,7 +99,7 @@ fn user_crate() -> tempfile::TempDir {
 /// cargo or rustc of the toolchain under test, nothing inherited, the panic variant explicit.
 fn tool(program: &str, panic: Option<&str>, eh: Option<&str>) -> Command {
     let mut cmd = Command::new(program);
-    wasix_harness::list::build::scrub_env(&mut cmd);
+    wasix_harness::list::scrub_env(&mut cmd);
     cmd.env("RUSTUP_TOOLCHAIN", toolchain());
     for (key, value) in [("WASIX_TOOLCHAIN_PANIC", panic), ("WASIX_TOOLCHAIN_EH", eh)] {
         match value {
@@ -107,8 +111,10 @@ fn tool(program: &str, panic: Option<&str>, eh: Option<&str>) -> Command {
 }
 
 /// Builds the program and the library's test binary with one encoding; returns both modules.
-fn build(dir: &Path, eh: &str) -> (PathBuf, PathBuf) {
-    let target_dir = repo().join("target").join("toolchain-unwind-test").join(eh);
+fn build(dir: &Path, name: &str, eh: &str) -> (PathBuf, PathBuf) {
+    // The directory of the harness's own unwinding builds (`test --unwind`): std is built once
+    // per encoding for both.
+    let target_dir = repo().join("target").join("guests").join(format!("unwind-{eh}"));
     let out = tool("cargo", Some("unwind"), Some(eh))
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target_dir)
@@ -133,7 +139,7 @@ fn build(dir: &Path, eh: &str) -> (PathBuf, PathBuf) {
         .output()
         .expect("cargo runs");
     assert!(out.status.success(), "cargo build ({eh}): {}", text(&out));
-    (target_dir.join("wasm32-wasmer-wasi/release/unwinds.wasm"), tests)
+    (target_dir.join(format!("wasm32-wasmer-wasi/release/{name}.wasm")), tests)
 }
 
 fn run(runtime: &str, args: &[&str]) -> Output {
@@ -153,7 +159,7 @@ fn rustc_vv_names_the_panic_variant_and_a_wrong_one_is_a_one_line_error() {
     assert!(last_line(Some("unwind"), None).ends_with(" panic=unwind eh=exnref"));
     assert!(last_line(Some("unwind"), Some("legacy")).ends_with(" panic=unwind eh=legacy"));
 
-    let dir = user_crate();
+    let dir = user_crate("unwinds_variant");
     for (panic, eh, line) in [
         (
             "unwnd",
@@ -181,9 +187,9 @@ fn rustc_vv_names_the_panic_variant_and_a_wrong_one_is_a_one_line_error() {
 /// destructor panics while unwinding. wasmer 4.3 has no wasm exceptions.
 #[test]
 fn an_unwinding_build_ends_as_natively_on_each_runtime_that_has_wasm_exceptions() {
-    let dir = user_crate();
+    let dir = user_crate("unwinds");
     for (eh, runtime) in [("exnref", "wasmer"), ("legacy", "sdk")] {
-        let (program, tests) = build(dir.path(), eh);
+        let (program, tests) = build(dir.path(), "unwinds", eh);
         let program = program.to_str().unwrap();
 
         let out = run(runtime, &[program]);
@@ -211,9 +217,186 @@ fn an_unwinding_build_ends_as_natively_on_each_runtime_that_has_wasm_exceptions(
         );
         assert!(stdout.contains("test result: FAILED. 2 passed; 1 failed; 0 ignored"), "{stdout}");
 
-        // Refused at load, never run (65 today; 69 "needs wasm exceptions" once the harness
-        // knows the variant).
-        let out = run("wasmer-4.3", &[program]);
-        assert!(matches!(out.status.code(), Some(65 | 69)), "wasmer 4.3: {}", text(&out));
+        // One test per instance (the cargo runner's mode): the #[should_panic] tests run, and
+        // each gets libtest's own verdict.
+        let out = run(runtime, &[tests.to_str().unwrap()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(101), "{eh} on {runtime}: {}", text(&out));
+        assert!(stdout.contains("test tests::zero_panics ... ok"), "{stdout}");
+        assert!(stdout.contains("test tests::does_not_panic_but_should ... FAILED"), "{stdout}");
+        assert!(stdout.contains("note: test did not panic as expected"), "{stdout}");
+        assert!(stdout.contains("test result: FAILED. 2 passed; 1 failed; 0 ignored"), "{stdout}");
+        assert!(!stdout.contains("not run"), "{stdout}");
+        // And in `test`, one case per test, judged the same way.
+        let out = harness()
+            .args(["test", "--runtime", runtime, "--filter", "panic"])
+            .arg(&tests)
+            .output()
+            .expect("harness runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(100), "{eh} on {runtime}: {}", text(&out));
+        assert!(stdout.contains("1 passed, 1 failed, 0 skipped"), "{stdout}");
     }
+}
+
+/// A runtime that cannot load an unwinding module refuses it before any child starts, with
+/// one line and status 69 that say what to build instead: never as if the file were broken.
+#[test]
+fn a_runtime_without_the_module_s_exception_encoding_refuses_it_in_one_line_with_69() {
+    let dir = user_crate("unwinds_refused");
+    let (exnref, exnref_tests) = build(dir.path(), "unwinds_refused", "exnref");
+    let (legacy, _) = build(dir.path(), "unwinds_refused", "legacy");
+    let refused = |out: &Output, module: &Path, on: &str, reason: &str| {
+        assert_eq!(out.status.code(), Some(69), "{}", text(out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim_end(),
+            format!("wasix-harness: {} cannot run on {on}: {reason}", module.display()),
+        );
+        assert!(out.stdout.is_empty(), "{}", text(out));
+    };
+    let no_exceptions = "needs wasm exceptions, which this runtime does not have in any \
+                         encoding; build without WASIX_TOOLCHAIN_PANIC=unwind";
+    refused(
+        &run("wasmer-4.3", &[exnref.to_str().unwrap()]),
+        &exnref,
+        "wasmer 4.3.7",
+        no_exceptions,
+    );
+    refused(
+        &run("wasmer-4.3", &[legacy.to_str().unwrap()]),
+        &legacy,
+        "wasmer 4.3.7",
+        no_exceptions,
+    );
+    refused(
+        &run("wasmer", &[legacy.to_str().unwrap()]),
+        &legacy,
+        "wasmer 7.4",
+        "needs wasm legacy exceptions; build with WASIX_TOOLCHAIN_EH=exnref",
+    );
+    // A libtest binary too: its listing is refused, with the same line.
+    refused(
+        &run("wasmer-4.3", &[exnref_tests.to_str().unwrap()]),
+        &exnref_tests,
+        "wasmer 4.3.7",
+        no_exceptions,
+    );
+
+    // The sdk takes what its Node's V8 takes: exnref from Node 24 on. The Node the harness
+    // runs (`node` on PATH here) decides, and the run must agree with the table.
+    let node_major: u32 = Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .trim_start_matches('v')
+                .split('.')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("node --version");
+    let out = harness()
+        .env_remove("WASIX_HARNESS_NODE")
+        .args(["run", "--runtime", "sdk"])
+        .arg(&exnref)
+        .output()
+        .expect("harness runs");
+    if node_major >= 24 {
+        assert_eq!(out.status.code(), Some(101), "Node {node_major}: {}", text(&out));
+    } else {
+        refused(
+            &out,
+            &exnref,
+            "@wasmer/sdk 0.16.0 (Node)",
+            "needs wasm exnref exceptions; build with WASIX_TOOLCHAIN_EH=legacy",
+        );
+    }
+}
+
+/// `cargo test` of a crate outside the checkout, built to unwind, through the runner line
+/// (`wasix-harness run`, one test per instance): a passing `#[should_panic]` test is reported
+/// passed, a failing one failed, as native `cargo test` reports them.
+#[test]
+fn cargo_test_runs_should_panic_tests_when_the_crate_unwinds() {
+    let dir = user_crate("unwinds_cargo_test");
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        format!(
+            "[target.wasm32-wasmer-wasi]\nrunner = [{:?}, \"run\", \"--\"]\n",
+            env!("CARGO_BIN_EXE_wasix-harness")
+        ),
+    )
+    .unwrap();
+    let cargo_test = |extra: &[&str]| {
+        tool("cargo", Some("unwind"), None)
+            .current_dir(dir.path())
+            .env("CARGO_TARGET_DIR", repo().join("target/guests/unwind-exnref"))
+            .env("WASIX_HARNESS_CACHE", repo().join("target/harness-test-cache"))
+            .args(["test", "--release", "--target", "wasm32-wasmer-wasi", "--lib"])
+            .args(extra)
+            .output()
+            .expect("cargo runs")
+    };
+    let all = cargo_test(&[]);
+    let stdout = String::from_utf8_lossy(&all.stdout);
+    assert_eq!(all.status.code(), Some(101), "{}", text(&all));
+    assert!(stdout.contains("test tests::zero_panics ... ok"), "{stdout}");
+    assert!(stdout.contains("test tests::does_not_panic_but_should ... FAILED"), "{stdout}");
+    assert!(stdout.contains("test result: FAILED. 2 passed; 1 failed; 0 ignored"), "{stdout}");
+    let passing = cargo_test(&["zero_panics"]);
+    let stdout = String::from_utf8_lossy(&passing.stdout);
+    assert_eq!(passing.status.code(), Some(0), "{}", text(&passing));
+    assert!(stdout.contains("test tests::zero_panics ... ok"), "{stdout}");
+    assert!(stdout.contains("test result: ok. 1 passed; 0 failed"), "{stdout}");
+}
+
+/// `wasix-harness test --unwind` on a crate outside the checkout: its program is built a
+/// fifth way and judged on every runtime by its `[unwind]` expectations; wasmer 4.3, which
+/// has no wasm exceptions, is a skip that says so.
+#[test]
+fn test_unwind_judges_the_unwinding_build_by_its_own_expectations() {
+    let dir = user_crate("unwinds_matrix");
+    let stdout_equals = NATIVE_OUTPUT.replace('\n', "\\n").replace('"', "\\\"");
+    std::fs::write(
+        dir.path().join("src/main.toml"),
+        format!(
+            "expect = 134\nnative = \"differs\"\n\
+             reason = \"without unwinding catch_unwind catches nothing and the panic aborts\"\n\
+             stdout_equals = \"cfg(panic = \\\"unwind\\\"): false\\n\"\n\
+             [unwind]\nexpect = 101\nnative = \"same\"\nstdout_equals = \"{stdout_equals}\"\n"
+        ),
+    )
+    .unwrap();
+    let out = harness()
+        .args(["test", "--unwind", "--runtime", "all", "--no-bare", "--toolchain"])
+        .arg(toolchain())
+        .args(["--message-format", "json", "--filter", "unwinds_matrix", "--exact", "--target-dir"])
+        .arg(repo().join("target/guests"))
+        .arg(dir.path())
+        .output()
+        .expect("harness runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .filter(|e: &serde_json::Value| e["type"] == "case" && e["event"] != "started")
+        .collect();
+    let event = |target: &str| {
+        events
+            .iter()
+            .find(|e| e["name"] == format!("unwinds_matrix@{target}"))
+            .unwrap_or_else(|| panic!("no unwinds_matrix@{target}: {events:?}"))
+    };
+    for target in ["wasmer", "sdk", "wasmer-4.3", "wasmer/unwind", "sdk/unwind"] {
+        assert_eq!(event(target)["event"], "passed", "{target}: {}", event(target));
+    }
+    assert_eq!(event("wasmer/unwind")["run"]["outcome"]["code"], 101);
+    let skipped = event("wasmer-4.3/unwind");
+    assert_eq!(skipped["event"], "skipped", "{skipped}");
+    let reason = skipped["skip_reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("cannot run on wasmer 4.3.7: needs wasm exceptions"), "{reason}");
 }
