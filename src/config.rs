@@ -68,7 +68,14 @@ impl Config {
     ///
     /// In a program that unwinds (`cfg(panic = "unwind")`) without
     /// [`exit_on_any_panic`](Config::exit_on_any_panic), the crate never ends the process: a
-    /// panic that reaches the top of `main` exits with std's own status, 101, whatever this says.
+    /// panic that reaches the top of `main` exits with std's own status, 101, whatever this
+    /// says, as the same program does on a native target (where `install_with` does nothing).
+    /// That is deliberate: the hook runs when a panic starts, before anything unwinds, so it
+    /// cannot know whether some `catch_unwind` (libtest's, a server's) will catch it or whether
+    /// it will reach the top of `main`; std then returns 101 from `main` without asking any
+    /// hook, and at the exit itself 101 from a panic and `process::exit(101)` look the same.
+    /// A status chosen there would be a guess. For a configured status on every panic, set
+    /// `exit_on_any_panic(true)`: the crate then ends the process itself, with this status.
     ///
     /// ```
     /// let config = wasix_panic_exit::Config::new().exit_code(3);

@@ -35,7 +35,10 @@
 //! and a panic that reaches the top of `main` exits with 101. The crate then ends the process
 //! only when asked to with [`Config::exit_on_any_panic`], the global abort above as an explicit
 //! choice, and its shim still turns every abort ("panicked while processing panic", a panic
-//! that cannot unwind) into 134:
+//! that cannot unwind) into 134. The rest of [`Config`] keeps applying where the crate acts:
+//! the message goes where [`Config::message_to`] says, and [`Config::exit_code`] is the status
+//! of an exit the crate makes (so, without `exit_on_any_panic`, none: a panic that reaches the
+//! top of `main` ends with std's 101, as natively; see [`Config::exit_code`] for why):
 //!
 //! ```
 //! use wasix_panic_exit::Config;
