@@ -6,7 +6,7 @@ use super::executor::{Comparisons, Made, on_target};
 use super::result::{CaseResult, SkipReason, Target, TestVerdict, Verdict};
 use crate::list::scenario::{Expected, NamedOutcome, NativeParity, OnRuntime};
 use crate::list::suite::SuiteCase;
-use crate::list::{Case, CaseKind, LibtestCase, Scenario};
+use crate::list::{Case, CaseKind, Scenario};
 use crate::outcome::Outcome;
 use crate::sandbox::GuestRun;
 
@@ -83,7 +83,7 @@ pub(super) fn judge(
     }
     match &case.kind {
         CaseKind::Scenario(s) => judge_scenario(&mut result, s, target, &run, cmp),
-        CaseKind::Libtest(t) => judge_libtest(&mut result, t, &run, cmp),
+        CaseKind::Libtest(_) => judge_libtest(&mut result, &run, cmp),
         CaseKind::Suite(t) => judge_suite(&mut result, t, target, &run),
     }
     result.run = Some(run);
@@ -131,7 +131,7 @@ fn judge_scenario(
     }
 }
 
-fn judge_libtest(result: &mut CaseResult, _t: &LibtestCase, run: &GuestRun, cmp: &Comparisons) {
+fn judge_libtest(result: &mut CaseResult, run: &GuestRun, cmp: &Comparisons) {
     let verdict = libtest_verdict(run);
     if verdict != TestVerdict::Ok {
         let detail = run.outcome.explanation().unwrap_or_else(|| run.outcome.to_string());

@@ -14,7 +14,7 @@
 //! A checked module is kept for the rest of the process (keyed by the file's identity and
 //! times), so a libtest binary run once per test is read and checked once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -117,10 +117,10 @@ impl fmt::Display for Exceptions {
     }
 }
 
-/// The module at `path`, read and checked (once per file version per process).
+/// The module at `path`, read and checked (once per file version, while it is among the last
+/// [`KEPT`] bytes of modules checked: a libtest binary is read once for all its tests).
 pub fn load(path: &Path) -> Result<Arc<CheckedModule>, HarnessError> {
-    type Key = (u64, u64, i64, i64, i64, i64, u64);
-    static CHECKED: OnceLock<Mutex<HashMap<Key, Arc<CheckedModule>>>> = OnceLock::new();
+    static CHECKED: Mutex<VecDeque<(Key, Arc<CheckedModule>)>> = Mutex::new(VecDeque::new());
     let shown = path.display().to_string();
     let no_input = |e: crate::input::ReadError| HarnessError::NoInput {
         path: shown.clone(),
@@ -132,19 +132,31 @@ pub fn load(path: &Path) -> Result<Arc<CheckedModule>, HarnessError> {
         .metadata()
         .ok()
         .map(|m| (m.dev(), m.ino(), m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec(), m.len()));
-    let cache = CHECKED.get_or_init(Mutex::default);
-    if let Some(found) = key.and_then(|k| cache.lock().ok()?.get(&k).cloned()) {
+    let lock = || CHECKED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(found) =
+        key.and_then(|k| lock().iter().find(|(e, _)| *e == k).map(|(_, c)| c.clone()))
+    {
         return Ok(found);
     }
     let bytes = crate::input::read_open(file, len, crate::input::MAX_MODULE).map_err(no_input)?;
     let needs = inspect(&bytes, &shown)?;
     let bytes = super::adapt::rename_memory_import(&bytes).unwrap_or(bytes);
     let checked = Arc::new(CheckedModule { bytes: bytes.into(), needs });
-    if let (Some(key), Ok(mut cache)) = (key, cache.lock()) {
-        cache.insert(key, Arc::clone(&checked));
+    if let Some(key) = key {
+        let mut kept = lock();
+        kept.push_back((key, Arc::clone(&checked)));
+        while kept.iter().map(|(_, c)| c.bytes.len()).sum::<usize>() > KEPT && kept.len() > 1 {
+            kept.pop_front();
+        }
     }
     Ok(checked)
 }
+
+/// A file version: device, inode, modification and change times, length.
+type Key = (u64, u64, i64, i64, i64, i64, u64);
+
+/// Bytes of checked modules kept for later runs.
+const KEPT: usize = 64 << 20;
 
 /// Checks module bytes (`shown` names them in errors): what it needs, or a one-line error
 /// with its status. Any input gives one of the two, never a panic (the module_load fuzz target
