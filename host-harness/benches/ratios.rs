@@ -291,6 +291,8 @@ fn main() {
         let out = Command::new(&harness)
             .args([
                 "test",
+                "--toolchain",
+                &toolchain,
                 "--no-native",
                 "--no-bare",
                 "--skip",

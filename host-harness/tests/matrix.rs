@@ -15,8 +15,8 @@ fn every_scenario_meets_its_expectations_and_the_reports_agree() {
     let guest_tests = repo().join("guest-tests").join("scenarios");
     let out = harness()
         .current_dir(repo())
-        .args(["test", "--runtime", "all", "--foreign", "--unwind", "--message-format", "json"])
-        .arg("--junit")
+        .args(["test", "--toolchain", &toolchain(), "--runtime", "all", "--foreign", "--unwind"])
+        .args(["--message-format", "json", "--junit"])
         .arg(&junit)
         .arg("--parity")
         .arg(&parity)

@@ -79,6 +79,8 @@ fn representative_scenarios_meet_their_expectations_on_every_runtime() {
     let mut args = vec![
         "test".to_string(),
         repo().join("guest-tests/scenarios").display().to_string(),
+        "--toolchain".into(),
+        toolchain(),
         "--runtime".into(),
         RUNTIMES.join(","),
         "--no-native".into(),

@@ -24,7 +24,7 @@ pub fn harness() -> Command {
 }
 
 pub fn build_options() -> BuildOptions {
-    BuildOptions { target_root: repo().join("target").join("guests"), toolchain: "wasix".into() }
+    BuildOptions { target_root: repo().join("target").join("guests"), toolchain: toolchain() }
 }
 
 /// The `.wasm` of scenario `name` from guest-tests/scenarios (WASIX build, with the crate).
