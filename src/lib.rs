@@ -27,6 +27,25 @@
 //!   abort that `panic = "abort"` gives natively, and a deliberate difference from native
 //!   unwinding, where an unjoined thread's panic goes unnoticed.
 //!
+//! # A program that unwinds
+//! The project's toolchain can also build with unwinding (`WASIX_TOOLCHAIN_PANIC=unwind`: wasm
+//! exceptions, on runtimes that have them). Then `cfg(panic = "unwind")` holds and the crate
+//! keeps native semantics: a thread's panic ends only that thread, `join()` returns `Err`,
+//! `catch_unwind` catches, destructors run and locks are poisoned; std prints its own message
+//! and a panic that reaches the top of `main` exits with 101. The crate then ends the process
+//! only when asked to with [`Config::exit_on_any_panic`], the global abort above as an explicit
+//! choice, and its shim still turns every abort ("panicked while processing panic", a panic
+//! that cannot unwind) into 134. The rest of [`Config`] keeps applying where the crate acts:
+//! the message goes where [`Config::message_to`] says, and [`Config::exit_code`] is the status
+//! of an exit the crate makes (so, without `exit_on_any_panic`, none: a panic that reaches the
+//! top of `main` ends with std's 101, as natively; see [`Config::exit_code`] for why):
+//!
+//! ```
+//! use wasix_panic_exit::Config;
+//! // A service that must never run on with a dead worker, unwinding or not:
+//! wasix_panic_exit::install_with(Config::new().exit_on_any_panic(true));
+//! ```
+//!
 //! # The runtime shim
 //! The crate also carries the runtime shim (`src/shim.rs`): `clock_gettime`, `nanosleep` and
 //! friends that accept the clock ids Rust's `libc` passes (so `Instant`, `SystemTime` and
@@ -76,8 +95,10 @@ cfg_if::cfg_if! {
     }
 }
 
-/// Installs the panic hook with the default [`Config`]: any panic, in any thread, prints std's
-/// message and then ends the whole process with [`PANIC_EXIT_CODE`].
+/// Installs the panic hook with the default [`Config`]: where the program cannot unwind (the
+/// WASIX default), any panic, in any thread, prints std's message and then ends the whole
+/// process with [`PANIC_EXIT_CODE`]; where it can (`cfg(panic = "unwind")`), panics take std's
+/// native course and the crate ends nothing (see [`Config::exit_on_any_panic`]).
 ///
 /// Idempotent and safe to call from several threads at once: only the first call installs.
 /// A hook set *before* the first call is kept and runs first (its output replaces std's

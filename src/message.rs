@@ -49,6 +49,13 @@ impl Backtrace {
     }
 }
 
+/// Records that the process's first panic was printed elsewhere (by std's own hook, which
+/// keeps its own flag), so that the crate does not print the `note:` line a second time.
+#[cfg_attr(not(target_os = "wasi"), allow(dead_code))] // the native build compiles this for its tests only
+pub(crate) fn first_panic_done() {
+    FIRST_PANIC.store(false, Ordering::Relaxed);
+}
+
 /// The payload as std shows it.
 pub(crate) fn payload_text(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
@@ -156,7 +163,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(target_family = "wasm", ignore = "needs unwinding: the panicking thread is joined")]
+    #[cfg_attr(
+        all(target_family = "wasm", not(panic = "unwind")),
+        ignore = "needs unwinding: the panicking thread is joined"
+    )]
     fn a_real_panic_is_described_like_std() {
         use std::sync::Mutex;
         static TEXT: Mutex<Option<String>> = Mutex::new(None);

@@ -123,6 +123,17 @@ extern "C" {
     fn signal(sig: c_int, handler: extern "C" fn(c_int)) -> usize;
 }
 
+#[cfg(any(wasix_shim_unwind, panic = "unwind"))]
+extern "C" {
+    /// wasix-libc's; `pthread_t` is a pointer.
+    fn pthread_create(
+        thread: *mut usize,
+        attr: *const core::ffi::c_void,
+        start: extern "C" fn(*mut core::ffi::c_void) -> *mut core::ffi::c_void,
+        arg: *mut core::ffi::c_void,
+    ) -> c_int;
+}
+
 /// The WASI clock id behind a `clockid_t` that may be an integer id (wasix-libc, C code) or a
 /// pointer to `struct __clockid { u32 id }` (what Rust's `libc` crate passes for wasi).
 ///
@@ -362,6 +373,8 @@ fn exit_now(status: u32, exit2: bool) -> ! {
 /// Ends the process with `status` from any thread: off the main thread, it first asks the
 /// main thread to exit with the same status (see the module docs), then exits itself.
 fn end_process(status: u32, exit2: bool) -> ! {
+    #[cfg(any(wasix_shim_unwind, panic = "unwind"))]
+    exit_from_a_fresh_thread(status, exit2);
     let (mut tid, mut pid) = (0u32, 0u32);
     // SAFETY: both write one `u32` to a live local.
     let ids_known = unsafe { wasix::thread_id(&mut tid) == 0 && wasix::proc_id(&mut pid) == 0 };
@@ -381,4 +394,52 @@ fn end_process(status: u32, exit2: bool) -> ! {
         }
     }
     exit_now(status, exit2)
+}
+
+/// The exit request of [`exit_from_a_fresh_thread`]; `u64::MAX` until one is made.
+#[cfg(any(wasix_shim_unwind, panic = "unwind"))]
+static FRESH_EXIT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(u64::MAX);
+
+/// In a program that unwinds (wasm exceptions), ends the process from a new thread, whose
+/// stack holds no frame of the program, while this thread waits for the end. Returns only if
+/// no thread can be started; the caller then exits from here.
+///
+/// `@wasmer/sdk` ends a thread that calls `proc_exit` by throwing a JavaScript exception out
+/// of the call, through the guest's frames, and a wasm `catch_all` catches JavaScript
+/// exceptions: every cleanup pad on the way runs its destructors (natively an exit runs none),
+/// and a terminate pad (std's `extern "C"` thread start) takes it for a panic that cannot
+/// unwind and aborts, which throws again, until the stack overflows (tried: `process::exit(4)`
+/// from a thread ended 129 or 132). A fresh thread has only wasix-libc's start routine and the
+/// call below on its stack. wasmer 7.4 ends the process at the call itself; a program that
+/// cannot unwind has no pads (this is compiled only into unwinding builds: the toolchain's
+/// `wasix-shim-unwind.o`, or the crate's copy under `cfg(panic = "unwind")`).
+#[cfg(any(wasix_shim_unwind, panic = "unwind"))]
+fn exit_from_a_fresh_thread(status: u32, exit2: bool) {
+    use core::sync::atomic::Ordering::SeqCst;
+    let request = status as u64 | (exit2 as u64) << 32;
+    if FRESH_EXIT.compare_exchange(u64::MAX, request, SeqCst, SeqCst).is_err() {
+        // Another thread is already ending the process, with its own status.
+        wait_for_the_end();
+    }
+    extern "C" fn exit_with_request(_: *mut core::ffi::c_void) -> *mut core::ffi::c_void {
+        let request = FRESH_EXIT.load(core::sync::atomic::Ordering::SeqCst);
+        exit_now(request as u32, request >> 32 != 0)
+    }
+    let mut thread = 0usize;
+    // SAFETY: `thread` is a live, writable `pthread_t`; a null `attr` means the defaults; the
+    // start routine takes no data.
+    let started = unsafe {
+        pthread_create(&mut thread, core::ptr::null(), exit_with_request, core::ptr::null_mut())
+    };
+    if started == 0 {
+        wait_for_the_end();
+    }
+}
+
+/// Blocks this thread until another one ends the process.
+#[cfg(any(wasix_shim_unwind, panic = "unwind"))]
+fn wait_for_the_end() -> ! {
+    loop {
+        crate::engine_wait(u64::MAX);
+    }
 }

@@ -18,14 +18,26 @@
 //! * **No unwinding.** Nothing returns from the hook, so `panic_abort` never traps (the trap is
 //!   what runtimes turn into 127), and no `Drop` runs during a panic.
 //!
+//! # A program that unwinds
+//!
+//! Built with `cfg(panic = "unwind")` (the project's toolchain with
+//! `WASIX_TOOLCHAIN_PANIC=unwind`), the hook ends the process only with
+//! [`Config::exit_on_any_panic`]; otherwise it prints and returns, and std unwinds as natively.
+//! std's message is then printed by std's own default hook (kept aside before `main`, below):
+//! it is byte for byte std's, and it goes into libtest's output capture, so a passing
+//! `#[should_panic]` test prints nothing and a failing test shows it under its name. The
+//! one-write rule above matters only when the process ends right after the message; here the
+//! panicking thread lives on, as natively.
+//!
 //! # Telling std's default hook from one the program set
 //!
 //! `take_hook` hands back std's default hook or the program's as the same opaque
 //! `Box<dyn Fn>`; std offers no stable way to tell them apart (comparing vtables is documented
 //! as unreliable, and both may be zero-sized). So before `main` runs (a `.init_array`
-//! constructor, which wasm-ld turns into a call from `__wasm_call_ctors`), the crate replaces
-//! std's default hook with a *stand-in* that prints the same message (in one write) and
-//! remembers the stand-in's heap address. At `install`, the hook that `take_hook` returns is
+//! constructor, which wasm-ld turns into a call from `__wasm_call_ctors`), the crate takes
+//! std's default hook aside and puts in a *stand-in* that prints the same message (in one
+//! write when the program cannot unwind, through std's own hook when it can) and remembers
+//! the stand-in's heap address. At `install`, the hook that `take_hook` returns is
 //! the stand-in exactly when its address is the remembered one: the stand-in is not
 //! zero-sized, so it owns its allocation, and its `Drop` forgets the address before the memory
 //! is freed, so no other live hook can have that address (no ABA). If the constructor never
@@ -34,7 +46,7 @@
 
 use std::panic::{self, PanicHookInfo};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use crate::config::{Config, MessageTarget};
 use crate::message;
@@ -48,6 +60,12 @@ static EXITING: AtomicBool = AtomicBool::new(false);
 
 /// Address of the live stand-in for std's default hook; 0 when there is none.
 static STAND_IN: AtomicUsize = AtomicUsize::new(0);
+
+/// std's own default hook, taken aside before `main` (only a program that unwinds calls it).
+static STD_DEFAULT: OnceLock<Hook> = OnceLock::new();
+
+/// A program that unwinds, where a panic can end less than the whole process.
+const UNWINDS: bool = cfg!(panic = "unwind");
 
 #[used]
 #[link_section = ".init_array"]
@@ -63,9 +81,10 @@ extern "C" fn replace_default_hook() {
         }
     }
     let alive = Alive(1);
+    let _ = STD_DEFAULT.set(panic::take_hook());
     let stand_in = Box::new(move |info: &PanicHookInfo<'_>| {
         let _owned = &alive;
-        write_all(2, message::for_panic(info).as_bytes());
+        print_std_message(info);
     });
     let address = data_address(&*stand_in);
     STAND_IN.store(address, Ordering::Release);
@@ -105,7 +124,36 @@ enum Message {
     Previous(Hook),
 }
 
-fn on_panic(config: &Config, message: &Message, info: &PanicHookInfo<'_>) -> ! {
+/// std's message on stderr, as the stand-in prints it: where the program cannot unwind the
+/// process ends right after, so the crate writes std's text in one write; where it can, the
+/// thread lives on and std's own hook prints (into libtest's capture when there is one).
+fn print_std_message(info: &PanicHookInfo<'_>) {
+    match STD_DEFAULT.get() {
+        Some(std_hook) if UNWINDS => {
+            std_hook(info);
+            message::first_panic_done();
+        }
+        _ => write_all(2, message::for_panic(info).as_bytes()),
+    }
+}
+
+fn on_panic(config: &Config, message: &Message, info: &PanicHookInfo<'_>) {
+    if UNWINDS && !config.get_exit_on_any_panic() {
+        // std's course: print, return, and let the thread unwind.
+        match message {
+            Message::Std => match config.get_message_to() {
+                MessageTarget::Stderr => print_std_message(info),
+                MessageTarget::Stdout => write_all(1, message::for_panic(info).as_bytes()),
+                MessageTarget::Discard => {}
+            },
+            Message::Previous(hook) => hook(info),
+        }
+        return;
+    }
+    exit_after_panic(config, message, info)
+}
+
+fn exit_after_panic(config: &Config, message: &Message, info: &PanicHookInfo<'_>) -> ! {
     let first;
     match message {
         Message::Std => {

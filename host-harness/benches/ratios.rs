@@ -7,7 +7,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use wasix_harness::list::{self as guest_build, BuildOptions, Variant};
-use wasix_harness::sandbox::{self, GuestOutput, Invocation, RunInput, RunPolicy, Runtime};
+use wasix_harness::outcome::Outcome;
+use wasix_harness::sandbox::{
+    self, Encoding, GuestOutput, Invocation, RunInput, RunPolicy, Runtime,
+};
 
 const ROUNDS: usize = 15;
 
@@ -22,8 +25,11 @@ struct Row {
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let scenarios = repo.join("guest-tests/scenarios");
-    // `WASIX_TEST_TOOLCHAIN`, as for the integration tests: another rustup toolchain to measure.
-    let toolchain = std::env::var("WASIX_TEST_TOOLCHAIN").unwrap_or_else(|_| "wasix".into());
+    // The rustup toolchain to measure: `WASIX_TEST_TOOLCHAIN` (as for the integration tests),
+    // else the name scripts/provision linked (`WASIX_TOOLCHAIN_NAME`, default `wasix`).
+    let toolchain = std::env::var("WASIX_TEST_TOOLCHAIN")
+        .or_else(|_| std::env::var("WASIX_TOOLCHAIN_NAME"))
+        .unwrap_or_else(|_| "wasix".into());
     let opts =
         BuildOptions { target_root: repo.join("target/guests"), toolchain: toolchain.clone() };
     eprintln!("bench: building guest-tests/scenarios (wasix and bare)");
@@ -90,39 +96,55 @@ fn main() {
         ));
     }
 
+    let size = |p: PathBuf| -> (u64, u64) {
+        let bytes = std::fs::read(p).unwrap_or_default();
+        (bytes.len() as u64, code_and_data(&bytes))
+    };
+
     // 1c. the toolchain's std (WASIX futex calls, toolchain/std-patches/) against Debian's
-    // unchanged (WASIX_TOOLCHAIN_STD=wasip1): a cold build of std with each (one each, into a
-    // fresh target directory), the seed's size, and its panic->exit time on every runtime.
-    eprintln!("bench: the toolchain's std vs Debian's (two cold std builds)");
-    let seed_with = |std_variant: &str| -> (Duration, PathBuf) {
-        let dir = repo.join("target/bench-std").join(std_variant);
+    // unchanged (WASIX_TOOLCHAIN_STD=wasip1), and its unwinding variant against its default
+    // abort build: a cold build of std with each (one each, into a fresh target directory:
+    // wall time, and the CPU time of cargo and every compiler it ran), the seed's size, and
+    // its panic->exit time on every runtime.
+    eprintln!("bench: cold std builds (WASIX std, Debian's, unwinding)");
+    let seed_with = |name: &str, vars: &[(&str, &str)]| -> (Duration, f64, PathBuf) {
+        let dir = repo.join("target/bench-std").join(name);
         let _ = std::fs::remove_dir_all(&dir);
         let mut cargo = Command::new("cargo");
         guest_build::scrub_env(&mut cargo);
         cargo
             .current_dir(&scenarios)
             .env("RUSTUP_TOOLCHAIN", &toolchain)
-            .env("WASIX_TOOLCHAIN_STD", std_variant)
+            .envs(vars.iter().copied())
             .env("CARGO_TARGET_DIR", &dir)
             .args(["build", "--release", "--bin", "seed", "--target", "wasm32-wasmer-wasi"]);
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), children_cpu());
         let out = cargo.output().expect("cargo runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        (start.elapsed(), dir.join("wasm32-wasmer-wasi/release/seed.wasm"))
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        (start.elapsed(), children_cpu() - cpu, dir.join("wasm32-wasmer-wasi/release/seed.wasm"))
     };
-    let (cold_wasix, seed_wasix) = seed_with("wasix");
-    let (cold_wasip1, seed_wasip1) = seed_with("wasip1");
-    rows.push(Row {
-        what: "cold build of the seed with std: WASIX-futex std vs Debian's (wasip1), one each"
-            .into(),
-        a: format!("{:.1} s", cold_wasix.as_secs_f64()),
-        b: format!("{:.1} s", cold_wasip1.as_secs_f64()),
-        ratio: cold_wasix.as_secs_f64() / cold_wasip1.as_secs_f64(),
-        target: "(context)".into(),
-    });
+    let cold_row = |what: &str, a: &(Duration, f64, PathBuf), b: &(Duration, f64, PathBuf)| Row {
+        what: format!("cold build of the seed with std: {what}, one each (CPU: cargo and rustc)"),
+        a: format!("{:.1} s wall, {:.1} s CPU", a.0.as_secs_f64(), a.1),
+        b: format!("{:.1} s wall, {:.1} s CPU", b.0.as_secs_f64(), b.1),
+        ratio: a.1 / b.1,
+        target: "(context; ratio of CPU)".into(),
+    };
+    let wasix = seed_with("wasix", &[("WASIX_TOOLCHAIN_STD", "wasix")]);
+    let wasip1 = seed_with("wasip1", &[("WASIX_TOOLCHAIN_STD", "wasip1")]);
+    rows.push(cold_row("WASIX-futex std vs Debian's (wasip1)", &wasix, &wasip1));
+    let unwinding = |encoding: Encoding| {
+        seed_with(
+            &format!("unwind-{encoding}"),
+            &[("WASIX_TOOLCHAIN_PANIC", "unwind"), ("WASIX_TOOLCHAIN_EH", encoding.name())],
+        )
+    };
+    let exnref = unwinding(Encoding::Exnref);
+    rows.push(cold_row("unwinding (exnref) vs abort (the default)", &exnref, &wasix));
+    let (seed_wasix, seed_wasip1) = (&wasix.2, &wasip1.2);
     let (size_wasix, size_wasip1) = (
-        std::fs::read(&seed_wasix).expect("seed module"),
-        std::fs::read(&seed_wasip1).expect("seed module"),
+        std::fs::read(seed_wasix).expect("seed module"),
+        std::fs::read(seed_wasip1).expect("seed module"),
     );
     rows.push(Row {
         what: "release size of the seed: WASIX-futex std vs Debian's (file; code+data)".into(),
@@ -131,15 +153,21 @@ fn main() {
         ratio: size_wasix.len() as f64 / size_wasip1.len() as f64,
         target: "(context)".into(),
     });
-    for runtime in [Runtime::Wasmer, Runtime::Sdk, Runtime::Wasmer43] {
-        if let Err(e) = runtime.check_available() {
-            eprintln!("bench: {e}; skipping its rows");
-            continue;
-        }
+    let runtimes: Vec<Runtime> = Runtime::ALL
+        .into_iter()
+        .filter(|runtime| match runtime.check_available() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("bench: {e}; skipping its rows");
+                false
+            }
+        })
+        .collect();
+    for &runtime in &runtimes {
         let on = |m: &Path| -> Duration {
             sandbox::run(&request(m, &[], cached.clone()), runtime).expect("run").duration
         };
-        let (wasix, wasip1) = alternate(|| on(&seed_wasix), || on(&seed_wasip1));
+        let (wasix, wasip1) = alternate(|| on(seed_wasix), || on(seed_wasip1));
         rows.push(ratio_row(
             &format!(
                 "panic->exit on {}: seed with the WASIX-futex std vs Debian's",
@@ -170,6 +198,61 @@ fn main() {
             wasmer,
             "(context; goal sdk <= 100 ms, browsers <= 150 ms)",
         ));
+    }
+
+    // 1e. the unwinding variant (WASIX_TOOLCHAIN_PANIC=unwind) against the abort build of the
+    // same std (1c): the seed's size in each encoding a runtime here runs, and its panic->exit
+    // time on every runtime, in the encoding that runtime takes (the harness's table). Under
+    // unwinding the seed's thread unwinds, join() returns Err and main's unwrap ends the
+    // process with 101, as natively; under abort the crate ends it from the panicking thread.
+    let mut encodings: Vec<Encoding> = runtimes.iter().map(|r| r.unwind_encoding()).collect();
+    encodings.sort();
+    encodings.dedup();
+    let mut unwound = vec![(Encoding::Exnref, exnref.2.clone())];
+    for &encoding in encodings.iter().filter(|e| **e != Encoding::Exnref) {
+        eprintln!("bench: the unwinding seed in the {encoding} encoding (another std build)");
+        unwound.push((encoding, unwinding(encoding).2));
+    }
+    let abort_size = size(seed_wasix.clone());
+    for (encoding, path) in &unwound {
+        let unwind_size = size(path.clone());
+        rows.push(Row {
+            what: format!("seed size: unwinding ({encoding}) vs abort build, code+data"),
+            a: format!("{} B (file {} B)", unwind_size.1, unwind_size.0),
+            b: format!("{} B (file {} B)", abort_size.1, abort_size.0),
+            ratio: unwind_size.1 as f64 / abort_size.1 as f64,
+            target: "(context)".into(),
+        });
+    }
+    for &runtime in &runtimes {
+        let encoding = runtime.unwind_encoding();
+        let unwound = &unwound.iter().find(|(e, _)| *e == encoding).expect("built above").1;
+        let on = |m: &Path| {
+            let report = sandbox::run(&request(m, &[], cached.clone()), runtime).expect("run");
+            (report.duration, report.outcome)
+        };
+        let what = format!(
+            "panic->exit on {}: seed unwinding ({encoding}) vs abort build",
+            runtime.describe()
+        );
+        if let (_, Outcome::CannotLoad { reason, .. }) = on(unwound) {
+            // The runtime has no wasm exceptions: a row that says what the harness answers.
+            rows.push(Row {
+                what,
+                a: format!("refused before start (69): {reason}"),
+                b: "-".into(),
+                ratio: f64::NAN,
+                target: "(context)".into(),
+            });
+            continue;
+        }
+        let timed = |m: &Path| -> Duration {
+            let (took, outcome) = on(m);
+            assert_eq!(outcome.status(), 101, "the seed on {runtime} ({})", m.display());
+            took
+        };
+        let (unwind, abort) = alternate(|| timed(unwound), || timed(seed_wasix));
+        rows.push(ratio_row(&what, unwind, abort, "(context)"));
     }
 
     // 2. the crate's cost.
@@ -219,10 +302,6 @@ fn main() {
     // The crate's cost: the same source (seed) with the crate and as a no-op, corrected for the
     // runtime shim's own difference (seed_no_install, which never calls the crate). "code+data"
     // leaves out the name section, which `strip = true` or wasm-opt removes from a shipped guest.
-    let size = |p: PathBuf| -> (u64, u64) {
-        let bytes = std::fs::read(p).unwrap_or_default();
-        (bytes.len() as u64, code_and_data(&bytes))
-    };
     let (seed_w, seed_b) = (size(module("seed")), size(bare_module("seed")));
     let (none_w, none_b) = (size(module("seed_no_install")), size(bare_module("seed_no_install")));
     let file_delta = (seed_w.0 as i64 - seed_b.0 as i64) - (none_w.0 as i64 - none_b.0 as i64);
@@ -339,6 +418,18 @@ fn request(module: &Path, args: &[&str], cache: Option<PathBuf>) -> Invocation {
     let input =
         RunInput { args: args.iter().map(|s| s.to_string()).collect(), ..RunInput::default() };
     policy.invocation(module, input)
+}
+
+/// CPU seconds (user and system) of every finished child of this process, and theirs.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage writes one rusage into the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 fn alternate(a: impl FnMut() -> Duration, b: impl FnMut() -> Duration) -> (f64, f64) {

@@ -30,6 +30,11 @@ pub enum Outcome {
     /// The run needs something the runtime cannot do (`not supported on sdk: ...`); the
     /// guest never ran. A test reports it as a skip, never as a pass.
     Unsupported { message: String },
+    /// The runtime cannot load the module: it needs a wasm feature the runtime lacks (wasm
+    /// exceptions, or their other encoding), found by the parent before any child started.
+    /// `reason` says what it needs and what to build instead; it names no file, so tables
+    /// that show it are the same on every machine.
+    CannotLoad { module: String, runtime: String, reason: String },
     /// The child process that hosted the guest died without reporting (signal, OOM kill).
     Crashed { message: String },
 }
@@ -71,7 +76,7 @@ impl Outcome {
             Outcome::CompileTimedOut { .. } => errors::COMPILE_TIMED_OUT,
             Outcome::MemoryExceeded { .. } => errors::MEMORY_EXCEEDED,
             Outcome::NotStarted { status, .. } => *status,
-            Outcome::Unsupported { .. } => errors::UNAVAILABLE,
+            Outcome::Unsupported { .. } | Outcome::CannotLoad { .. } => errors::UNAVAILABLE,
             Outcome::Crashed { .. } => errors::INTERNAL,
         }
     }
@@ -101,6 +106,9 @@ impl Outcome {
             )),
             Outcome::NotStarted { message, .. } => Some(message.clone()),
             Outcome::Unsupported { message } => Some(message.clone()),
+            Outcome::CannotLoad { module, runtime, reason } => {
+                Some(format!("{module} cannot run on {runtime}: {reason}"))
+            }
             Outcome::Crashed { message } => {
                 Some(format!("the guest's host process died: {message}"))
             }
@@ -119,6 +127,7 @@ impl fmt::Display for Outcome {
             Outcome::MemoryExceeded { .. } => write!(f, "out of memory"),
             Outcome::NotStarted { status, .. } => write!(f, "not started ({status})"),
             Outcome::Unsupported { .. } => write!(f, "unsupported"),
+            Outcome::CannotLoad { .. } => write!(f, "cannot load"),
             Outcome::Crashed { .. } => write!(f, "crashed"),
         }
     }

@@ -1,7 +1,7 @@
-//! The whole scenario matrix of guest-tests/: every scenario built four ways with the real
-//! toolchain (with the crate, with the crate's own shim only, without the crate, native) and
-//! run on every runtime, the machine-readable reports, and the committed parity table
-//! regenerating identically.
+//! The whole scenario matrix of guest-tests/: every scenario built five ways with the real
+//! toolchain (with the crate, with the crate's own shim only, without the crate, with the
+//! toolchain's unwinding variant, native) and run on every runtime, the machine-readable
+//! reports, and the committed parity table regenerating identically.
 
 mod common;
 
@@ -15,7 +15,7 @@ fn every_scenario_meets_its_expectations_and_the_reports_agree() {
     let guest_tests = repo().join("guest-tests").join("scenarios");
     let out = harness()
         .current_dir(repo())
-        .args(["test", "--toolchain", &toolchain(), "--runtime", "all", "--foreign"])
+        .args(["test", "--toolchain", &toolchain(), "--runtime", "all", "--foreign", "--unwind"])
         .args(["--message-format", "json", "--junit"])
         .arg(&junit)
         .arg("--parity")
@@ -45,6 +45,23 @@ fn every_scenario_meets_its_expectations_and_the_reports_agree() {
     for runtime in ["wasmer", "sdk", "wasmer-4.3", "chromium", "firefox"] {
         let ran = events.iter().filter(|e| e["type"] == "case" && e["runtime"] == runtime).count();
         assert!(ran >= 6, "only {ran} cases ran on {runtime}");
+    }
+    // The unwinding column: judged on every runtime with wasm exceptions, and a clear skip
+    // (status 69, what to build instead) on wasmer 4.3, which has none.
+    let unwound = |runtime: &str, event: &str| {
+        events
+            .iter()
+            .filter(|e| e["type"] == "case" && e["build"] == "unwind" && e["runtime"] == runtime)
+            .filter(|e| e["event"] == event)
+            .count()
+    };
+    assert!(unwound("wasmer", "passed") >= 100, "{}", unwound("wasmer", "passed"));
+    assert!(unwound("sdk", "passed") >= 90, "{}", unwound("sdk", "passed"));
+    assert_eq!(unwound("wasmer-4.3", "passed"), 0);
+    for e in events.iter().filter(|e| e["build"] == "unwind" && e["runtime"] == "wasmer-4.3") {
+        assert_eq!(e["run"]["status"], 69, "{e}");
+        let reason = e["skip_reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("needs wasm exceptions"), "{e}");
     }
     let skipped = suite["skipped"].as_u64().unwrap();
 

@@ -13,7 +13,7 @@ use crate::list::libtest::RunIgnored;
 use crate::list::{self, Case, PlanOptions, Source};
 use crate::reporter::{self, Summary, human::Human};
 use crate::runner::{self, Event, Schedule};
-use crate::sandbox::{RunPolicy, Runtime};
+use crate::sandbox::{Encoding, RunPolicy, Runtime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
@@ -80,6 +80,11 @@ pub struct TestArgs {
     /// (`WASIX_TOOLCHAIN_SHIM=0`, as wasmer's own toolchain builds) and judge it the same way.
     #[arg(long)]
     pub foreign: bool,
+    /// Also build every scenario with the toolchain's unwinding variant
+    /// (`WASIX_TOOLCHAIN_PANIC=unwind`, in the wasm exception encoding each runtime takes) and
+    /// judge it on every runtime by the scenario's `[unwind]` expectations: one more column.
+    #[arg(long)]
+    pub unwind: bool,
     /// Run only the ignored tests of libtest binaries.
     #[arg(long, conflicts_with = "include_ignored")]
     pub ignored: bool,
@@ -200,6 +205,7 @@ fn collect(
         native: !args.no_native,
         bare: !args.no_bare,
         foreign: args.foreign,
+        unwind: if args.unwind { unwind_encodings(&policy.runtimes) } else { Vec::new() },
         run_ignored: if args.ignored {
             RunIgnored::Only
         } else if args.include_ignored {
@@ -231,6 +237,14 @@ fn collect(
     }
     list::disambiguate(&mut cases);
     Ok(cases)
+}
+
+/// The unwinding builds the runtimes need: each one's encoding, once.
+fn unwind_encodings(runtimes: &[Runtime]) -> Vec<Encoding> {
+    let mut encodings: Vec<Encoding> = runtimes.iter().map(|r| r.unwind_encoding()).collect();
+    encodings.sort();
+    encodings.dedup();
+    encodings
 }
 
 fn default_target_root(crate_dir: &Path) -> PathBuf {

@@ -6,6 +6,9 @@
 //!   shim of its own, as wasmer's own toolchain would: the crate's copy of the shim is used;
 //! * **bare**: the same, with `WASIX_PANIC_EXIT_BARE=1`, which makes the toolchain leave the
 //!   runtime shim out and compile `wasix-panic-exit` as a no-op: what the runtime does alone;
+//! * **unwind** (`test --unwind`): the same as wasix with the toolchain's unwinding variant,
+//!   `WASIX_TOOLCHAIN_PANIC=unwind` and `WASIX_TOOLCHAIN_EH` set to the wasm exception
+//!   encoding of the runtime it is for (one build per encoding the runtimes need);
 //! * **native**: `cargo build --release` for the host, the reference behaviour.
 //!
 //! Each variant has its own target directory under the repository's `target/guests/`, shared
@@ -17,6 +20,7 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 
 use crate::errors::HarnessError;
+use crate::sandbox::Encoding;
 
 pub const WASIX_TARGET: &str = "wasm32-wasmer-wasi";
 
@@ -26,15 +30,29 @@ pub enum Variant {
     Foreign,
     Bare,
     Native,
+    /// The toolchain's unwinding variant, in one wasm exception encoding.
+    Unwind(Encoding),
 }
 
 impl Variant {
+    /// Its name in tables and reports; the unwinding builds of every encoding share one
+    /// (`unwind`): each runtime runs the one it takes, so they make one column.
     pub fn label(self) -> &'static str {
         match self {
             Variant::Wasix => "wasix",
             Variant::Foreign => "foreign",
             Variant::Bare => "bare",
             Variant::Native => "native",
+            Variant::Unwind(_) => "unwind",
+        }
+    }
+
+    /// Its own name: its target directory, and what a failed build says.
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            Variant::Unwind(Encoding::Exnref) => "unwind-exnref",
+            Variant::Unwind(Encoding::Legacy) => "unwind-legacy",
+            other => other.label(),
         }
     }
 }
@@ -112,7 +130,7 @@ pub fn build_targets(
     let mut cmd = Command::new("cargo");
     cmd.current_dir(dir);
     scrub_env(&mut cmd);
-    cmd.env("CARGO_TARGET_DIR", opts.target_root.join(variant.label()));
+    cmd.env("CARGO_TARGET_DIR", opts.target_root.join(variant.dir_name()));
     match targets {
         Targets::Bins => cmd.args(["build", "--release", "--bins"]),
         Targets::Tests => {
@@ -125,20 +143,22 @@ pub fn build_targets(
     };
     cmd.args(["--message-format", "json-render-diagnostics"]);
     match variant {
-        Variant::Wasix | Variant::Foreign | Variant::Bare => {
-            cmd.env("RUSTUP_TOOLCHAIN", &opts.toolchain).args(["--target", WASIX_TARGET]);
-            if variant == Variant::Bare {
-                cmd.env("WASIX_PANIC_EXIT_BARE", "1");
-            }
-            if variant == Variant::Foreign {
-                cmd.env("WASIX_TOOLCHAIN_SHIM", "0");
-            }
-        }
         Variant::Native => {}
+        wasix => {
+            cmd.env("RUSTUP_TOOLCHAIN", &opts.toolchain).args(["--target", WASIX_TARGET]);
+            match wasix {
+                Variant::Bare => cmd.env("WASIX_PANIC_EXIT_BARE", "1"),
+                Variant::Foreign => cmd.env("WASIX_TOOLCHAIN_SHIM", "0"),
+                Variant::Unwind(encoding) => cmd
+                    .env("WASIX_TOOLCHAIN_PANIC", "unwind")
+                    .env("WASIX_TOOLCHAIN_EH", encoding.name()),
+                _ => &mut cmd,
+            };
+        }
     }
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let failed = |reason: String| HarnessError::BuildFailed {
-        path: format!("{} ({})", dir.display(), variant.label()),
+        path: format!("{} ({})", dir.display(), variant.dir_name()),
         reason,
     };
     let output = cmd.output().map_err(|e| failed(format!("cannot run cargo: {e}")))?;
@@ -171,8 +191,9 @@ pub fn build_targets(
 
 /// Cargo and rustup tell child processes which toolchain, flags and target directory they
 /// run under; a guest build must not inherit the harness's own (e.g. under `cargo test`),
-/// nor the toolchain's switches from the caller's shell (`WASIX_TOOLCHAIN_STD`: guests are
-/// built with the toolchain's default std; `--toolchain` names another toolchain).
+/// nor the toolchain's switches from the caller's shell (`WASIX_TOOLCHAIN_STD`, `_PANIC`,
+/// `_EH`: guests are built with the toolchain's defaults, the WASIX std and abort, and the
+/// unwind variant sets its own; `--toolchain` names another toolchain).
 pub fn scrub_env(cmd: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -197,6 +218,8 @@ pub fn scrub_env(cmd: &mut Command) {
                     | "WASIX_PANIC_EXIT_BARE"
                     | "WASIX_TOOLCHAIN_SHIM"
                     | "WASIX_TOOLCHAIN_STD"
+                    | "WASIX_TOOLCHAIN_PANIC"
+                    | "WASIX_TOOLCHAIN_EH"
             )
         {
             cmd.env_remove(key);

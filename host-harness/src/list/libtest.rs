@@ -5,11 +5,13 @@
 //! the tests (`--list --format terse`) and runs each in its own instance (`--exact NAME`), so
 //! a panicking test is one failure among complete results.
 //!
-//! `#[should_panic]` tests cannot run: libtest on wasm targets marks them ignored itself (it
-//! cannot catch a panic there and has no subprocess to run them in), even with
-//! `--include-ignored`. The harness finds them (listing with and without
+//! `#[should_panic]` tests cannot run in a binary that cannot unwind: libtest on wasm targets
+//! marks them ignored itself (it cannot catch a panic there and has no subprocess to run them
+//! in), even with `--include-ignored`. The harness finds them (listing with and without
 //! `--exclude-should-panic`) and names them as not run, instead of hiding them among the
-//! ignored.
+//! ignored. A binary built to unwind (the toolchain's `WASIX_TOOLCHAIN_PANIC=unwind`, whose
+//! patched libtest runs them under `catch_unwind`; the module catches wasm exceptions) runs
+//! them like any test, and libtest judges them.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -162,6 +164,14 @@ pub fn list(
             ..RunInput::default()
         };
         let report = sandbox::run(&policy.invocation(module, input), runtime)?;
+        if let Outcome::CannotLoad { runtime, reason, .. } = report.outcome {
+            // The runtime's own one line (status 69), not a failed listing.
+            return Err(HarnessError::NotRunnable {
+                path: module.display().to_string(),
+                runtime,
+                reason,
+            });
+        }
         if report.outcome != (Outcome::Exited { code: 0 }) {
             return Err(HarnessError::NotRunnable {
                 path: module.display().to_string(),

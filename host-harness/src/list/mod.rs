@@ -50,6 +50,9 @@ pub struct PlanOptions {
     pub bare: bool,
     /// Also build with the crate's own shim instead of the toolchain's (`WASIX_TOOLCHAIN_SHIM=0`).
     pub foreign: bool,
+    /// Also build with the toolchain's unwinding variant, once per wasm exception encoding
+    /// listed (the ones the runtimes take: `test --unwind`).
+    pub unwind: Vec<crate::sandbox::Encoding>,
     pub run_ignored: RunIgnored,
 }
 
@@ -134,11 +137,15 @@ pub fn plan_crate(
     let group = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let wasix = build::build(dir, Variant::Wasix, &opts.build)?;
     let mut others: Vec<(Variant, BTreeMap<String, PathBuf>)> = Vec::new();
+    let unwinding = opts.unwind.iter().map(|&encoding| (Variant::Unwind(encoding), true));
     for (variant, wanted) in [
         (Variant::Foreign, opts.foreign),
         (Variant::Native, opts.native),
         (Variant::Bare, opts.bare),
-    ] {
+    ]
+    .into_iter()
+    .chain(unwinding)
+    {
         if wanted {
             let built = build::build(dir, variant, &opts.build)?
                 .into_iter()

@@ -34,6 +34,14 @@
 //!
 //! [foreign]                     # the same, for the build with the crate's own shim instead of
 //! skip = "why"                  # the toolchain's (`test --foreign`)
+//!
+//! [unwind]                      # the build with the toolchain's unwinding variant (`test
+//! expect = 0                    # --unwind`): what differs there from the keys above (expect,
+//! native = "same"               # the output checks, timeout, within, native and its reason,
+//! reason = "why"                # or skip); without it, the scenario's own expectation holds
+//! [unwind.runtimes.sdk]         # a runtime's own bug with the unwinding build, as above (the
+//! timeout = 60                  # `[runtimes.NAME]` of the abort build do not apply to it)
+//! reason = "..."
 //! ```
 
 use std::collections::BTreeMap;
@@ -138,6 +146,8 @@ pub struct Expectation {
     pub runtimes: BTreeMap<Runtime, RuntimeDifference>,
     /// A declared difference of the foreign build (the crate's own shim, not the toolchain's).
     pub foreign: Option<RuntimeDifference>,
+    /// What differs when built with the toolchain's unwinding variant.
+    pub unwind: Option<UnwindDifference>,
     /// Set from a runtime's `may_also`, never from the scenario's own table.
     #[serde(skip)]
     pub may_also: Option<Expected>,
@@ -162,6 +172,29 @@ pub struct RuntimeDifference {
     pub reason: String,
     /// Not run on this runtime, for this reason.
     pub skip: Option<String>,
+}
+
+/// What the scenario does when built to unwind (`WASIX_TOOLCHAIN_PANIC=unwind`): each key
+/// replaces the scenario's own; a new `expect` drops the output checks that were about the
+/// old ending. Runtime bugs are declared anew in its `runtimes`: the unwinding build is
+/// another program, and the abort build's `[runtimes.NAME]` do not apply to it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnwindDifference {
+    pub expect: Option<Expected>,
+    pub stdout_contains: Option<Vec<String>>,
+    pub stderr_contains: Option<Vec<String>>,
+    pub stdout_equals: Option<String>,
+    pub timeout: Option<f64>,
+    pub within: Option<f64>,
+    /// Native parity under unwinding, when it is not the scenario's own (`reason` then says
+    /// why it differs, or why the abort build's difference is gone).
+    pub native: Option<NativeParity>,
+    pub reason: Option<String>,
+    /// Not built to unwind, for this reason.
+    pub skip: Option<String>,
+    #[serde(default)]
+    pub runtimes: BTreeMap<Runtime, RuntimeDifference>,
 }
 
 /// The expectation that holds on one runtime.
@@ -221,6 +254,24 @@ impl Expectation {
         {
             return Err("[foreign] needs a `reason` or a `skip`".into());
         }
+        if let Some(unwind) = &exp.unwind {
+            if unwind.native == Some(NativeParity::Differs)
+                && unwind.reason.as_deref().unwrap_or("").trim().is_empty()
+            {
+                return Err("[unwind] `native = \"differs\"` needs a `reason`".into());
+            }
+            times.push(("unwind.timeout".into(), unwind.timeout));
+            times.push(("unwind.within".into(), unwind.within));
+            for (runtime, diff) in &unwind.runtimes {
+                if diff.reason.trim().is_empty() && diff.skip.is_none() {
+                    return Err(format!(
+                        "[unwind.runtimes.{runtime}] needs a `reason` naming the runtime's bug"
+                    ));
+                }
+                times.push((format!("unwind.runtimes.{runtime}.timeout"), diff.timeout));
+                times.push((format!("unwind.runtimes.{runtime}.within"), diff.within));
+            }
+        }
         for (key, value) in times {
             if let Some(t) = value
                 && !(t > 0.0 && t <= 3600.0)
@@ -234,6 +285,42 @@ impl Expectation {
     /// The expectation on `runtime`, with its declared difference applied.
     pub fn on_runtime(&self, runtime: Runtime) -> OnRuntime {
         self.with_difference(self.runtimes.get(&runtime))
+    }
+
+    /// The expectation of the unwinding build on `runtime`: the scenario's own with `[unwind]`
+    /// applied, then that build's declared difference on `runtime`.
+    pub fn on_unwind(&self, runtime: Runtime) -> OnRuntime {
+        let mut exp = self.clone();
+        exp.runtimes = BTreeMap::new();
+        exp.foreign = None;
+        if let Some(unwind) = exp.unwind.take() {
+            if let Some(reason) = unwind.skip {
+                return OnRuntime::Skip(reason);
+            }
+            if let Some(expect) = unwind.expect {
+                exp.expect = expect;
+                exp.stdout_contains.clear();
+                exp.stderr_contains.clear();
+                exp.stdout_equals = None;
+            }
+            if let Some(v) = unwind.stdout_contains {
+                exp.stdout_contains = v;
+            }
+            if let Some(v) = unwind.stderr_contains {
+                exp.stderr_contains = v;
+            }
+            if unwind.stdout_equals.is_some() {
+                exp.stdout_equals = unwind.stdout_equals;
+            }
+            exp.timeout = unwind.timeout.or(exp.timeout);
+            exp.within = unwind.within.or(exp.within);
+            if let Some(native) = unwind.native {
+                exp.native = native;
+                exp.reason = unwind.reason;
+            }
+            exp.runtimes = unwind.runtimes;
+        }
+        exp.on_runtime(runtime)
     }
 
     /// The expectation for the foreign build, with its declared difference applied.
@@ -365,6 +452,46 @@ mod tests {
             OnRuntime::Skip(_) => panic!("not a skip"),
         }
         assert!(matches!(exp.on_runtime(Runtime::Wasmer), OnRuntime::Run { declared: None, .. }));
+    }
+
+    #[test]
+    fn the_unwinding_build_has_its_own_expectation_and_runtime_bugs() {
+        let exp = Expectation::parse(
+            "expect = 101\nstderr_contains = [\"boom\"]\nnative = \"differs\"\nreason = \"abort\"\n\
+             timeout = 5\n\
+             [runtimes.sdk]\nexpect = \"hang\"\nreason = \"abort-build bug\"\n\
+             [unwind]\nexpect = 0\nnative = \"same\"\n\
+             [unwind.runtimes.sdk]\ntimeout = 60\nreason = \"slow workers\"\n",
+        )
+        .unwrap();
+        let OnRuntime::Run { expectation, declared } = exp.on_unwind(Runtime::Wasmer) else {
+            panic!("not a skip")
+        };
+        assert_eq!(expectation.expect, Expected::Exit(0));
+        assert!(expectation.stderr_contains.is_empty(), "the checks were about exit 101");
+        assert_eq!(expectation.native, NativeParity::Same);
+        assert_eq!((expectation.timeout, declared), (Some(5.0), None));
+        // The abort build's sdk bug is not the unwinding build's; its own is.
+        let OnRuntime::Run { expectation, declared } = exp.on_unwind(Runtime::Sdk) else {
+            panic!("not a skip")
+        };
+        assert_eq!(expectation.expect, Expected::Exit(0));
+        assert_eq!(expectation.timeout, Some(60.0));
+        assert_eq!(declared.as_deref(), Some("slow workers"));
+        // Without [unwind], the scenario's own expectation, without its runtime bugs.
+        let plain = Expectation::parse("expect = 101\n[runtimes.sdk]\nskip = \"x\"\n").unwrap();
+        assert!(matches!(plain.on_unwind(Runtime::Sdk), OnRuntime::Run { declared: None, .. }));
+        assert!(matches!(
+            Expectation::parse("[unwind]\nskip = \"no\"").unwrap().on_unwind(Runtime::Wasmer),
+            OnRuntime::Skip(_)
+        ));
+        assert!(
+            Expectation::parse("[unwind]\nnative = \"differs\"").unwrap_err().contains("reason")
+        );
+        assert!(Expectation::parse("[unwind]\nbare = 1").is_err(), "bare does not apply");
+        assert!(
+            Expectation::parse("[unwind.runtimes.sdk]\nexpect = 1").unwrap_err().contains("reason")
+        );
     }
 
     #[test]

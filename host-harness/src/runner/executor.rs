@@ -78,7 +78,7 @@ pub(super) fn make(case: &Case, target: Target, policy: &RunPolicy) -> Made {
                 OnRuntime::Skip(reason) => return Made::Skipped(SkipReason::Declared(reason)),
             };
             let Some(exe) = s.builds.get(&target.build) else {
-                return Made::Failed(format!("no {} build", target.build.label()));
+                return Made::Failed(format!("no {} build", target.build.dir_name()));
             };
             result(scenario_run(exe, &exp, s, Some(target.runtime), policy))
         }
@@ -91,6 +91,7 @@ pub(super) fn make(case: &Case, target: Target, policy: &RunPolicy) -> Made {
 pub(super) fn on_target(s: &Scenario, target: Target) -> OnRuntime {
     match target.build {
         Variant::Foreign => s.expectation.on_foreign_build(),
+        Variant::Unwind(_) => s.expectation.on_unwind(target.runtime),
         _ => s.expectation.on_runtime(target.runtime),
     }
 }
@@ -106,7 +107,10 @@ fn libtest_run(t: &LibtestCase, runtime: Runtime, policy: &RunPolicy) -> Made {
     if t.test.ignored && t.run_ignored == RunIgnored::No {
         return Made::Skipped(SkipReason::Ignored);
     }
-    if t.test.should_panic {
+    // libtest runs a #[should_panic] test only in a binary that unwinds (the toolchain's
+    // patched libtest, under catch_unwind), and then judges it itself; elsewhere it marks it
+    // ignored. Whether it unwinds is read from the module: it catches wasm exceptions.
+    if t.test.should_panic && !sandbox::load_module(&t.module).is_ok_and(|m| m.needs.catches()) {
         // The native verdict is the judge's to add.
         return Made::Skipped(SkipReason::ShouldPanic { natively: None });
     }

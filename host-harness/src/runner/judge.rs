@@ -69,8 +69,15 @@ pub(super) fn judge(
             return result;
         }
     };
-    if let Outcome::Unsupported { message } = &run.outcome {
-        result.verdict = Verdict::Skipped(SkipReason::Unsupported(message.clone()));
+    let cannot = match &run.outcome {
+        Outcome::Unsupported { message } => Some(SkipReason::Unsupported(message.clone())),
+        Outcome::CannotLoad { runtime, reason, .. } => {
+            Some(SkipReason::CannotLoad { runtime: runtime.clone(), reason: reason.clone() })
+        }
+        _ => None,
+    };
+    if let Some(reason) = cannot {
+        result.verdict = Verdict::Skipped(reason);
         result.run = Some(run);
         return result;
     }
@@ -224,9 +231,15 @@ pub fn panic_messages(stderr: &str) -> Vec<String> {
         let location = rest[at + "panicked at ".len()..].trim_end_matches(':');
         let file = location.rsplit('/').next().unwrap_or(location);
         let mut text = format!("thread '{name}' panicked at {file}:");
-        // The message runs until the next blank line, note, or panic header.
+        // The message runs until the next blank line, note, backtrace or panic header. (std
+        // prints a backtrace for a panic while panicking whatever RUST_BACKTRACE says: its
+        // frames natively, none on wasm; they are not the message.)
         while let Some(next) = lines.peek() {
-            if next.is_empty() || next.starts_with("note:") || next.starts_with("thread '") {
+            if next.is_empty()
+                || next.starts_with("note:")
+                || next.starts_with("thread '")
+                || next.starts_with("stack backtrace:")
+            {
                 break;
             }
             text.push('\n');
@@ -251,5 +264,8 @@ mod tests {
             panic_messages(native),
             ["thread '<unnamed>' panicked at seed.rs:5:9:\ndead lock?"]
         );
+        let native = "thread 'a' (7) panicked at x.rs:1:1:\nboom\nstack backtrace:\n   0: main\n";
+        let wasix = "thread 'a' (2) panicked at x.rs:1:1:\nboom\nstack backtrace:\n\n";
+        assert_eq!(panic_messages(native), panic_messages(wasix));
     }
 }

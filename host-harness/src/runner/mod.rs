@@ -32,16 +32,25 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
-/// The targets a case runs on: its WASIX build on every runtime, and (for scenarios built
-/// that way too) the foreign build on the first runtime, which is what it checks: the crate's
-/// own shim, not the runtime.
+/// The targets a case runs on: its WASIX build on every runtime; for scenarios built that way
+/// too, the foreign build on the first runtime, which is what it checks (the crate's own shim,
+/// not the runtime), and the unwinding build on every runtime, in the wasm exception encoding
+/// that runtime takes (what it checks is the runtime too).
 fn targets(case: &Case, runtimes: &[Runtime]) -> Vec<Target> {
     let mut targets: Vec<Target> =
         runtimes.iter().map(|&runtime| Target { runtime, build: Variant::Wasix }).collect();
-    if let (CaseKind::Scenario(s), Some(&first)) = (&case.kind, runtimes.first())
-        && s.builds.contains_key(&Variant::Foreign)
-    {
-        targets.push(Target { runtime: first, build: Variant::Foreign });
+    if let CaseKind::Scenario(s) = &case.kind {
+        if let Some(&first) = runtimes.first()
+            && s.builds.contains_key(&Variant::Foreign)
+        {
+            targets.push(Target { runtime: first, build: Variant::Foreign });
+        }
+        if s.builds.keys().any(|b| matches!(b, Variant::Unwind(_))) {
+            targets.extend(runtimes.iter().map(|&runtime| Target {
+                runtime,
+                build: Variant::Unwind(runtime.unwind_encoding()),
+            }));
+        }
     }
     targets
 }

@@ -55,12 +55,16 @@ pub enum Verdict {
 pub enum SkipReason {
     /// An `#[ignore]`d test, not asked for.
     Ignored,
-    /// `#[should_panic]` tests cannot run on wasm: libtest marks them ignored itself.
+    /// `#[should_panic]` tests cannot run on wasm without unwinding: libtest marks them
+    /// ignored itself.
     ShouldPanic { natively: Option<TestVerdict> },
     /// `--fail-fast` stopped the run before this case.
     FailFast,
     /// The runtime cannot do what the case needs.
     Unsupported(String),
+    /// The runtime cannot load the module (it needs wasm exceptions the runtime lacks); the
+    /// reason names no file.
+    CannotLoad { runtime: String, reason: String },
     /// The scenario declares it does not run on this runtime.
     Declared(String),
 }
@@ -72,7 +76,7 @@ impl fmt::Display for SkipReason {
             SkipReason::ShouldPanic { natively } => {
                 write!(
                     f,
-                    "not run: #[should_panic] tests cannot run on wasm (libtest marks them ignored: no unwinding, no subprocess)"
+                    "not run: #[should_panic] tests cannot run on wasm without unwinding (libtest marks them ignored: no subprocess either; build with WASIX_TOOLCHAIN_PANIC=unwind to run them)"
                 )?;
                 match natively {
                     Some(v) => write!(f, "; natively: {v:?}"),
@@ -81,6 +85,9 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::FailFast => write!(f, "not run: an earlier case failed (--fail-fast)"),
             SkipReason::Unsupported(message) => write!(f, "{message}"),
+            SkipReason::CannotLoad { runtime, reason } => {
+                write!(f, "cannot run on {runtime}: {reason}")
+            }
             SkipReason::Declared(reason) => write!(f, "declared: {reason}"),
         }
     }

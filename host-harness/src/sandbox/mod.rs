@@ -35,7 +35,9 @@ mod watchdog;
 pub use engine::{GuestOutput, engine as wasmer_engine, load_module_bytes, run_guest, serve};
 pub use live::{ScratchDir, abandon_all};
 pub use module_cache::ModuleCache;
-pub use module_check::{CheckedModule, Exceptions, Needs, inspect as check_module};
+pub use module_check::{
+    CheckedModule, Encoding, Exceptions, Needs, inspect as check_module, load as load_module,
+};
 pub use policy::{
     DEFAULT_CAPTURE_LIMIT, DEFAULT_COMPILE_TIMEOUT, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT,
     MAX_CAPTURE_LIMIT, RunInput, RunPolicy,

