@@ -69,8 +69,12 @@ pub(crate) fn payload_text(payload: &(dyn Any + Send)) -> &str {
 
 /// The number in `ThreadId(N)`: what std prints as the thread id where the OS has none.
 pub(crate) fn thread_id_number(id: std::thread::ThreadId) -> String {
-    let debug = format!("{id:?}");
-    debug.trim_start_matches("ThreadId(").trim_end_matches(')').to_owned()
+    // Written into a String and filtered bytewise rather than `format!` and a pattern search:
+    // std's own hook never links those, so they would count in full as the crate's size.
+    let mut number = String::with_capacity(24);
+    let _ = write!(number, "{id:?}");
+    number.retain(|c| c.is_ascii_digit());
+    number
 }
 
 /// The whole text std's default hook prints for this panic in the current thread.

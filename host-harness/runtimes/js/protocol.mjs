@@ -260,13 +260,22 @@ export class FirstRecord {
   }
 }
 
-// How many calls into guest code are in progress, in all of an sdk instance's workers (counted
-// by their guest hooks, guest-hooks.mjs). Zero after a run's end means no guest thread of it
-// is still running, so the instance can serve another run.
+// How many calls into guest code are in progress, in all of an sdk instance's workers: the
+// worker shim counts every entry (`Reflect.apply`, through which the sdk's glue calls a guest's
+// `_start` and `wasi_thread_start`) and every return or throw. Zero after a run's end means no
+// guest thread of it is still running, so the instance can serve another run.
 export class GuestEntries {
   constructor(buffer = new SharedArrayBuffer(4)) {
     this.buffer = buffer;
     this.count = new Int32Array(buffer);
+  }
+
+  enter() {
+    Atomics.add(this.count, 0, 1);
+  }
+
+  leave() {
+    Atomics.sub(this.count, 0, 1);
   }
 
   now() {

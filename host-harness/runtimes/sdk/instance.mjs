@@ -9,8 +9,8 @@
 //   module, or {type: "failed", message}; per run {type: "started"}, {type: "warning", message},
 //   {type: "stdout"|"stderr",
 //   bytes}, {type: "outcome", report} (the protocol's forms) and then {type: "settled", clean}:
-//   whether every call into the guest had returned within a short grace (only then may the
-//   instance serve another run); {type: "log", line} at any time.
+//   whether every call into the guest had returned within a short grace (logged: run.mjs
+//   ends the instance after every run anyway); {type: "log", line} at any time.
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { parentPort } from "node:worker_threads";
 

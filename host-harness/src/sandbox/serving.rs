@@ -5,8 +5,8 @@
 //! `--jobs`), started when a run first needs it.
 //!
 //! What keeps runs apart is the runner's (PROTOCOL.md): each run gets its own sdk package and
-//! sandbox, and an sdk instance is used again only if the previous run left no guest code
-//! running. What stays here is the watchdog's: the same limits, statuses and `started` as for
+//! sandbox, on a fresh sdk instance in Node (a page in a browser is used again only if the
+//! previous run left no guest code running). What stays here is the watchdog's: the same limits, statuses and `started` as for
 //! a child per run, and the rule that a runner which was killed (a hang, its memory budget),
 //! died, or reported a crash is never used again; the next run starts another one. A runner
 //! that died between two runs is noticed before it is given the next one, and a runner that
