@@ -21,6 +21,7 @@ mod adapt;
 mod channel;
 mod engine;
 mod exit_guard;
+mod launch;
 mod live;
 mod memory_limit;
 mod module_cache;
@@ -33,6 +34,7 @@ mod stdio;
 mod watchdog;
 
 pub use engine::{GuestOutput, engine as wasmer_engine, load_module_bytes, run_guest, serve};
+pub use launch::run;
 pub use live::{ScratchDir, abandon_all};
 pub use module_cache::ModuleCache;
 pub use module_check::{
@@ -45,4 +47,4 @@ pub use policy::{
 pub use runtime::{Runtime, parse_list as parse_runtimes, set_child_binary};
 pub use serving::end_runners;
 pub use spec::{Invocation, MappedDir, Output, RunSpec, Stdin};
-pub use watchdog::{Captured, GuestRun, RunnerUse, run, run_native};
+pub use watchdog::{Captured, GuestRun, RunnerUse, run_native};

@@ -20,9 +20,7 @@ use wasix_sandbox_protocol::{Report, ToChild};
 
 use super::channel::{Channel, Connection, Event};
 use super::live;
-use super::module_check;
 use super::runtime::Runtime;
-use super::serving;
 use super::spec::{Invocation, Output, Stdin};
 use crate::errors::HarnessError;
 use crate::outcome::Outcome;
@@ -114,26 +112,14 @@ impl GuestRun {
     }
 }
 
-/// Runs the invocation on `runtime` to its end: the guest exits, traps, fails to start, or is
-/// killed at the timeout. Errors only when the child process cannot be started at all.
-pub fn run(inv: &Invocation, runtime: Runtime) -> Result<GuestRun, HarnessError> {
-    // Read and checked here, once, before any child starts, and handed to the child: every
-    // runtime answers a bad module the same way, and what was checked is what runs.
-    let checked = match module_check::load(&inv.spec.module) {
-        Ok(checked) => checked,
-        Err(e) => return Ok(GuestRun::not_run(Outcome::not_started(&e))),
-    };
-    if let Some(reason) = runtime.cannot_load(&checked.needs) {
-        return Ok(GuestRun::not_run(Outcome::CannotLoad {
-            module: inv.spec.module.display().to_string(),
-            runtime: runtime.describe(),
-            reason,
-        }));
-    }
-    let module = Arc::clone(&checked.bytes);
-    if runtime.serves_many() {
-        return serving::run(inv, runtime, module);
-    }
+/// Runs the checked `module` of the invocation in a child of `runtime`'s own, to its end: the
+/// guest exits, traps, fails to start, or is killed at the timeout. Errors only when the child
+/// process cannot be started at all.
+pub(super) fn run_child(
+    inv: &Invocation,
+    runtime: Runtime,
+    module: Arc<[u8]>,
+) -> Result<GuestRun, HarnessError> {
     let channel = Channel::new()?;
     let mut cmd = runtime.child_command()?;
     channel.pass_to(&mut cmd);
