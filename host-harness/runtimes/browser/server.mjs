@@ -1,9 +1,9 @@
 // The browser runner's web server: 127.0.0.1 only, an ephemeral port, serving nothing but
 //   * the @wasmer/sdk package's own files (`/sdk/dist/...`, `/sdk/pkg/...`), which find each
 //     other through `import.meta.url`;
-//   * the in-page driver (`/h/driver.mjs`, `/h/trap-hook.mjs`), the two JS modules it shares
-//     with the sdk runner in Node (`/h/sdk-run.mjs`, `/h/warm-up.mjs`, installed beside this
-//     file from ../js/), and the worker wrapper (`/h/worker.mjs`);
+//   * the in-page driver (`/h/driver.mjs`, `/h/trap-hook.mjs`), the JS modules it shares with
+//     the sdk runner in Node (`/h/guest-hooks.mjs`, `/h/sdk-run.mjs`, `/h/warm-up.mjs`,
+//     installed beside this file from ../js/), and the worker wrapper (`/h/worker.mjs`);
 //   * per run, a page (`/run/TOKEN/`), its WebSocket (`/run/TOKEN/ws`, which carries the run,
 //     the module's bytes and the guest's stdio), and its trap record (`POST /run/TOKEN/trap`).
 // TOKEN is 128 random bits, valid only while its run lasts: a page left over from an earlier
@@ -21,7 +21,7 @@ import { WebSocketServer } from "ws";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PAGE_DIR = path.join(here, "page");
 // The modules of ../js/ the page imports (provision installs them beside this file).
-const SHARED = new Set(["sdk-run.mjs", "warm-up.mjs"]);
+const SHARED = new Set(["guest-hooks.mjs", "sdk-run.mjs", "warm-up.mjs"]);
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html; charset=utf-8" };
 const MAX_TRAP_BODY = 64 << 10;
 

@@ -1,5 +1,6 @@
 // Runs first in the page and in every worker the sdk starts (the server's /h/worker.mjs imports
-// it before the sdk's own worker script). Four jobs:
+// it before the sdk's own worker script). Four jobs, the first three by the guest hooks the sdk
+// runner in Node shares (../../js/guest-hooks.mjs, served as /h/guest-hooks.mjs):
 //   * record a trap of guest code: the sdk calls a guest's entry points through its
 //     wasm-bindgen glue (`Reflect.apply`); a trap surfaces there as a WebAssembly.RuntimeError
 //     (V8's stack overflow: RangeError; SpiderMonkey's: InternalError "too much recursion").
@@ -16,6 +17,8 @@
 //     moment the guest's time begins, after the worker that runs it started);
 //   * make every Worker the sdk starts (also from inside a worker) load through /h/worker.mjs,
 //     and hand it the shared memory as its first message.
+import { installGuestHooks } from "/h/guest-hooks.mjs";
+
 const scope = globalThis;
 const token = scope.document
   ? scope.location.pathname.split("/")[2]
@@ -36,53 +39,6 @@ if (!scope.document) {
   });
 }
 
-// The sdk's own wasm (wasm-bindgen) imports its glue as "./<name>_bg.js".
-const isSdkGlue = (imports) => !!imports && typeof imports === "object" && Object.keys(imports).some((k) => k.startsWith("./"));
-const EXIT_IMPORTS = [
-  ["wasi_snapshot_preview1", "proc_exit"],
-  ["wasi_unstable", "proc_exit"],
-  ["wasix_32v1", "proc_exit"],
-  ["wasix_32v1", "proc_exit2"],
-  ["wasix_64v1", "proc_exit"],
-  ["wasix_64v1", "proc_exit2"],
-];
-
-// A copy of `imports` whose exit functions note their argument first. A module instantiated
-// without the sdk's own glue namespace ("./wasmer_sdk_js_bg.js") is a guest's: that raises
-// `guestStarted`.
-function noteExits(imports) {
-  if (guestStarted && !isSdkGlue(imports)) Atomics.store(guestStarted, 0, 1);
-  if (!imports || typeof imports !== "object") return imports;
-  let copy = null;
-  for (const [ns, name] of EXIT_IMPORTS) {
-    const f = imports[ns]?.[name];
-    if (typeof f !== "function") continue;
-    copy ??= { ...imports };
-    copy[ns] = {
-      ...copy[ns],
-      [name](status, ...rest) {
-        const record = exitRecord;
-        if (record && Atomics.compareExchange(record, 0, 0, 1) === 0) Atomics.store(record, 1, status | 0);
-        return f.call(this, status, ...rest);
-      },
-    };
-  }
-  return copy ?? imports;
-}
-const Instance = WebAssembly.Instance;
-WebAssembly.Instance = function (module, imports) {
-  return new Instance(module, noteExits(imports));
-};
-WebAssembly.Instance.prototype = Instance.prototype;
-const instantiate = WebAssembly.instantiate;
-WebAssembly.instantiate = (source, imports, ...rest) => instantiate(source, noteExits(imports), ...rest);
-
-function isTrap(e) {
-  return e instanceof WebAssembly.RuntimeError ||
-    (e instanceof RangeError && /call stack/i.test(e.message)) ||
-    (e?.name === "InternalError" && /recursion/i.test(e.message));
-}
-
 function record(e) {
   try {
     const frame = String(e.stack ?? "").split("\n").find((l) => l.includes("wasm")) ?? "";
@@ -95,19 +51,15 @@ function record(e) {
   }
 }
 
-const apply = Reflect.apply;
-Reflect.apply = function (f, self, args) {
-  const count = guestEntries;
-  if (count) Atomics.add(count, 0, 1);
-  try {
-    return apply(f, self, args);
-  } catch (e) {
-    if (isTrap(e)) record(e);
-    throw e;
-  } finally {
-    if (count) Atomics.sub(count, 0, 1);
-  }
-};
+installGuestHooks({
+  onStart: () => guestStarted && Atomics.store(guestStarted, 0, 1),
+  onExit: (status) => {
+    const record = exitRecord;
+    if (record && Atomics.compareExchange(record, 0, 0, 1) === 0) Atomics.store(record, 1, status);
+  },
+  onTrap: record,
+  count: () => guestEntries,
+});
 
 const Native = scope.Worker;
 if (Native && !Native.wasixHarness) {
