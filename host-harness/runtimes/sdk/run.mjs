@@ -5,14 +5,10 @@
 // One runner serves many runs, one after another, with each guest's streams on the protocol's
 // channel. A run happens on an sdk instance (instance.mjs: a Wasmer of its own in a worker
 // thread of its own) with a package and a sandbox of its own (its files, environment, stdio,
-// processes). Every run gets a fresh instance, and the instance is terminated, with every
-// worker it started, once the run's outcome is sent: an instance that served a run was seen
-// to fail later runs even when no call into its guest was still in progress (the sdk's
-// scheduler dead: "the thread pool is shut down: Scheduler is dead"; "memory access out of
-// bounds" inside the sdk; a run that never started), in 88 of 345 runs of the scenario matrix,
-// so no state of one run can reach the next. The next run's instance is prepared as soon as a
-// run's outcome is sent (not during a run, which it would slow down), so a run pays only what
-// is left of the sdk's start-up when it arrives.
+// processes). After a run the instance serves the next one only if it says it is healthy
+// (instance.mjs, `healthy`: the guest exited, no call into it is still running, and the sdk
+// still runs its warm-up module to the end); otherwise it is terminated, with every worker it
+// started, and the spare, prepared in the background, takes the next run.
 //
 // Nothing of the runner's own goes to stdout/stderr: diagnostics go to the protocol's log.
 // Time belongs to the parent: no sdk timeout is set (the parent kills our process group).
@@ -98,14 +94,22 @@ class Instance {
   }
 }
 
-// The instance that serves the next run, prepared before it arrives.
+// The instance that serves the next run: the last run's, if it is healthy, else the spare,
+// prepared while the last run went on.
 const pool = {
+  current: null,
   spare: null,
+  settling: null,
 
-  // The next run's instance, ready: the spare, else a new one (once more if it fails to start).
+  // The next run's instance, ready (a new one, once more, if it fails to start).
   async take() {
-    let instance = this.spare && !this.spare.gone ? this.spare : new Instance();
-    this.spare = null;
+    await this.settling;
+    let instance = this.current && !this.current.gone ? this.current : null;
+    this.current = null;
+    if (!instance) {
+      instance = this.spare && !this.spare.gone ? this.spare : new Instance();
+      this.spare = null;
+    }
     try {
       await instance.ready;
     } catch (e) {
@@ -117,10 +121,17 @@ const pool = {
     return instance;
   },
 
-  // After a run's outcome: its instance is ended, and the next one started.
-  done(instance) {
-    instance.discard();
-    if (!this.spare || this.spare.gone) this.spare = new Instance();
+  // After a run's outcome: its instance is kept if it says it is healthy, else ended; a spare
+  // is made ready beside it either way.
+  settle(instance, settled) {
+    this.settling = settled.then((clean) => {
+      if (clean && !instance.gone) this.current = instance;
+      else {
+        log(`instance ${instance.n} discarded: ${instance.gone ?? "not healthy after its run"}`);
+        instance.discard();
+      }
+      if (!this.spare || this.spare.gone) this.spare = new Instance();
+    });
   },
 };
 
@@ -143,6 +154,8 @@ async function handle(run, module, channel) {
   } catch (e) {
     return channel.outcome({ kind: "crashed", message: oneLine(e?.message ?? e) });
   }
+  let settled;
+  const settledPromise = new Promise((r) => (settled = r));
   const ended = new Promise((resolve) => {
     instance.handlers = (m) => {
       switch (m.type) {
@@ -157,9 +170,9 @@ async function handle(run, module, channel) {
         case "outcome":
           return resolve(m.report);
         case "settled":
-          if (!m.clean) log(`run ${run.id}: a call into the guest was still running after its end`);
-          return;
+          return settled(m.clean);
         case "lost":
+          settled(false);
           return resolve({ kind: "crashed", message: `${m.why} before the guest ended` });
       }
     };
@@ -175,7 +188,7 @@ async function handle(run, module, channel) {
   const report = await ended;
   channel.outcome(report);
   log(`run ${run.id}: outcome ${JSON.stringify(report)}`);
-  pool.done(instance);
+  pool.settle(instance, settledPromise);
 }
 
 if (process.argv.length > 2) process.exit(2);

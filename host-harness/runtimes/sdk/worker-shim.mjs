@@ -6,7 +6,8 @@
 //   * the status a guest passes to proc_exit, all 32 bits (protocol.fullExitStatus);
 //   * the calls into guest code in progress, for the instance to know whether a run left a
 //     guest thread running (run.mjs logs it);
-//   * the instance's `started` flag, raised when a guest module is instantiated.
+//   * the instance's `started` count: the guest modules instantiated in this run (its main
+//     thread's, then one per thread it starts).
 import { workerData } from "node:worker_threads";
 
 import { installGuestHooks } from "./guest-hooks.mjs";
@@ -19,7 +20,7 @@ const exits = new FirstRecord(exitBuffer);
 const entries = new GuestEntries(entriesBuffer);
 
 installGuestHooks({
-  onStart: () => Atomics.store(started, 0, 1),
+  onStart: () => Atomics.add(started, 0, 1),
   onExit: (status) => exits.record(String(status)),
   onTrap: (e) => traps.record(e.message),
   count: () => entries.count,
