@@ -246,13 +246,18 @@ fn a_runtime_without_the_module_s_exception_encoding_refuses_it_in_one_line_with
     let dir = user_crate("unwinds_refused");
     let (exnref, exnref_tests) = build(dir.path(), "unwinds_refused", "exnref");
     let (legacy, _) = build(dir.path(), "unwinds_refused", "legacy");
-    let refused = |out: &Output, module: &Path, on: &str, reason: &str| {
+    // A program's run ends with the line as its outcome; a libtest binary's listing, which
+    // comes before any test runs, fails the command with it as its error.
+    let refused_as = |prefix: &str, out: &Output, module: &Path, on: &str, reason: &str| {
         assert_eq!(out.status.code(), Some(69), "{}", text(out));
         assert_eq!(
             String::from_utf8_lossy(&out.stderr).trim_end(),
-            format!("wasix-harness: {} cannot run on {on}: {reason}", module.display()),
+            format!("wasix-harness: {prefix}{} cannot run on {on}: {reason}", module.display()),
         );
         assert!(out.stdout.is_empty(), "{}", text(out));
+    };
+    let refused = |out: &Output, module: &Path, on: &str, reason: &str| {
+        refused_as("", out, module, on, reason)
     };
     let no_exceptions = "needs wasm exceptions, which this runtime does not have in any \
                          encoding; build without WASIX_TOOLCHAIN_PANIC=unwind";
@@ -274,21 +279,29 @@ fn a_runtime_without_the_module_s_exception_encoding_refuses_it_in_one_line_with
         "wasmer 7.4",
         "needs wasm legacy exceptions; build with WASIX_TOOLCHAIN_EH=exnref",
     );
-    // A libtest binary too: its listing is refused, with the same line.
-    refused(
+    // A libtest binary too: its listing is refused, with the same line as an error.
+    refused_as(
+        "error: ",
         &run("wasmer-4.3", &[exnref_tests.to_str().unwrap()]),
         &exnref_tests,
         "wasmer 4.3.7",
         no_exceptions,
     );
 
-    // The sdk takes what its Node's V8 takes: exnref from Node 24 on. The Node the harness
-    // runs (`node` on PATH here) decides, and the run must agree with the table.
-    let node_major: u32 = Command::new("node")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| {
+    // The sdk takes what its Node's V8 takes: its pinned Node 24 runs exnref; a Node before 24,
+    // named with WASIX_HARNESS_NODE (Debian's `node` on PATH here, when it is one), does not.
+    let on_sdk = |node: Option<&str>| {
+        let mut cmd = harness();
+        cmd.env_remove("WASIX_HARNESS_NODE");
+        if let Some(node) = node {
+            cmd.env("WASIX_HARNESS_NODE", node);
+        }
+        cmd.args(["run", "--runtime", "sdk"]).arg(&exnref).output().expect("harness runs")
+    };
+    let out = on_sdk(None);
+    assert_eq!(out.status.code(), Some(101), "the pinned Node: {}", text(&out));
+    let node_major: Option<u32> =
+        Command::new("node").arg("--version").output().ok().and_then(|o| {
             String::from_utf8_lossy(&o.stdout)
                 .trim()
                 .trim_start_matches('v')
@@ -296,21 +309,12 @@ fn a_runtime_without_the_module_s_exception_encoding_refuses_it_in_one_line_with
                 .next()?
                 .parse()
                 .ok()
-        })
-        .expect("node --version");
-    let out = harness()
-        .env_remove("WASIX_HARNESS_NODE")
-        .args(["run", "--runtime", "sdk"])
-        .arg(&exnref)
-        .output()
-        .expect("harness runs");
-    if node_major >= 24 {
-        assert_eq!(out.status.code(), Some(101), "Node {node_major}: {}", text(&out));
-    } else {
+        });
+    if let Some(major @ ..24) = node_major {
         refused(
-            &out,
+            &on_sdk(Some("node")),
             &exnref,
-            "@wasmer/sdk 0.16.0 (Node)",
+            &format!("@wasmer/sdk 0.16.0 (Node {major}, WASIX_HARNESS_NODE)"),
             "needs wasm exnref exceptions; build with WASIX_TOOLCHAIN_EH=legacy",
         );
     }

@@ -28,7 +28,8 @@ export function collectDirs(dirs, limit, log = () => {}) {
     let empty;
     try {
       const guest = path.posix.normalize(d.guest);
-      if (!guest.startsWith("/") || guest === "/") throw new Error(`guest path ${d.guest} must be an absolute path below /`);
+      // "/" too: the wasi-testsuite's current form maps its directory as the guest's root.
+      if (!guest.startsWith("/")) throw new Error(`guest path ${d.guest} must be an absolute path`);
       const root = fs.realpathSync(d.host);
       empty = collectDir(root, root, guest, files, budget, new Set(), log);
     } catch (e) {

@@ -76,7 +76,15 @@ impl Runtime {
     pub fn describe(self) -> String {
         match self {
             Runtime::Wasmer => format!("wasmer {WASMER_VERSION}"),
-            Runtime::Sdk => format!("@wasmer/sdk {SDK_VERSION} (Node {SDK_NODE_VERSION})"),
+            Runtime::Sdk => match std::env::var_os("WASIX_HARNESS_NODE") {
+                None => format!("@wasmer/sdk {SDK_VERSION} (Node {SDK_NODE_VERSION})"),
+                Some(node) => match node_major(std::path::Path::new(&node)) {
+                    Some(major) => {
+                        format!("@wasmer/sdk {SDK_VERSION} (Node {major}, WASIX_HARNESS_NODE)")
+                    }
+                    None => format!("@wasmer/sdk {SDK_VERSION} (WASIX_HARNESS_NODE)"),
+                },
+            },
             Runtime::Wasmer43 => format!("wasmer {WASMER43_VERSION}"),
             Runtime::Chromium => format!("@wasmer/sdk {SDK_VERSION} (Chromium)"),
             Runtime::Firefox => format!("@wasmer/sdk {SDK_VERSION} (Firefox)"),
