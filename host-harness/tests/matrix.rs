@@ -16,6 +16,11 @@ fn every_scenario_meets_its_expectations_and_the_reports_agree() {
     let out = harness()
         .current_dir(repo())
         .args(["test", "--toolchain", &toolchain(), "--runtime", "all", "--foreign", "--unwind"])
+        // One retry, as nextest gives: in a browser a run was seen, once in 4 whole matrices on
+        // a 2-core machine at load 18, to hang or never start where every other run of it
+        // passes. A case that passes on its retry is reported flaky (and listed below), never
+        // silently; on the embedded wasmers none may be.
+        .args(["--retries", "1"])
         .args(["--message-format", "json", "--junit"])
         .arg(&junit)
         .arg("--parity")
@@ -34,6 +39,19 @@ fn every_scenario_meets_its_expectations_and_the_reports_agree() {
         .collect();
     assert!(failed.is_empty(), "failed scenarios:\n{}\n{}", failed.join("\n"), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let flaky: Vec<String> = events
+        .iter()
+        .filter(|e| e["type"] == "case" && e["flaky"] == true)
+        .map(|e| format!("{}@{}", e["name"], e["runtime"]))
+        .collect();
+    if !flaky.is_empty() {
+        eprintln!("flaky (passed on a retry): {}", flaky.join(", "));
+    }
+    assert!(
+        flaky.iter().all(|c| !c.ends_with("@\"wasmer\"") && !c.contains("wasmer-4.3")),
+        "a run on an embedded wasmer passed only on a retry: {flaky:?}"
+    );
+    assert!(flaky.len() <= 3, "too many cases passed only on a retry: {flaky:?}");
 
     let suite = events.last().expect("a closing event");
     assert_eq!(suite["type"], "suite");
